@@ -1,0 +1,59 @@
+"""Where the CLI talks to people: stderr only (stdout carries data or --json reports)."""
+
+from __future__ import annotations
+
+import sys
+from functools import lru_cache
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from rich.console import Console
+
+_quiet = False
+
+
+def set_quiet(quiet: bool) -> None:
+    global _quiet
+    _quiet = quiet
+
+
+@lru_cache(maxsize=1)
+def stderr() -> "Console":
+    from rich.console import Console
+
+    return Console(stderr=True, highlight=False, soft_wrap=True)
+
+
+@lru_cache(maxsize=1)
+def stdout() -> "Console":
+    from rich.console import Console
+
+    return Console(highlight=False, soft_wrap=True)
+
+
+def info(message: str) -> None:
+    """A summary line on stderr, unless --quiet."""
+    if not _quiet:
+        stderr().print(message, markup=False)
+
+
+def warn(message: str) -> None:
+    """One warning line on stderr (shown even with --quiet: warnings matter)."""
+    sys.stderr.write(f"mlprep: warning: {message}\n")
+
+
+def error(message: str, *, prefix: str = "mlprep") -> None:
+    """One error line on stderr."""
+    sys.stderr.write(f"{prefix}: error: {message}\n")
+
+
+def print_json(data: Any) -> None:
+    """A machine-readable report on stdout."""
+    import json
+
+    sys.stdout.write(json.dumps(data, indent=2, allow_nan=False, ensure_ascii=False, default=str) + "\n")
+
+
+def render(renderable: Any, *, to_stdout: bool = True) -> None:
+    """Print a rich table or tree (reports the user asked for go to stdout)."""
+    (stdout() if to_stdout else stderr()).print(renderable)

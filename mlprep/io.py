@@ -1,0 +1,420 @@
+"""Reading inputs and writing outputs: the only module that touches data files.
+
+Inputs are a Parquet file, a folder of Parquet files (hive partitions become columns), a glob,
+``-`` for stdin, or a ``.csv``/``.ndjson``/``.jsonl`` file read by extension. Every read is a
+lazy scan. Outputs are zstd Parquet written atomically: each goes to a dot-prefixed temporary
+file in the target's folder and is renamed onto the target only once complete, so no failure,
+Ctrl-C or kill leaves a partial target, and a leftover temporary is never read as data (it is
+hidden and does not end in ``.parquet``).
+"""
+
+from __future__ import annotations
+
+import glob as globlib
+import hashlib
+import io
+import os
+import secrets
+import stat
+import sys
+import threading
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Literal
+
+from mlprep.errors import InputError, OutputError
+
+if TYPE_CHECKING:
+    import polars as pl
+
+STDIO = "-"
+PARQUET_MAGIC = b"PAR1"
+HIDDEN_PREFIXES = [".", "_"]
+TEMP_SUFFIX = ".tmp"
+LINEAGE_KEY = "mlprep.lineage"
+ROW_GROUP_SIZE = 256 * 1024  # fixed so the bytes do not depend on thread count or batching
+_HASH_CHUNK = 4 * 1024 * 1024
+
+FileFormat = Literal["parquet", "csv", "ndjson"]
+
+
+@dataclass
+class Source:
+    """A resolved input: what the user named and the files behind it."""
+
+    arg: str
+    kind: Literal["file", "folder", "glob", "stdin"]
+    fmt: FileFormat
+    paths: list[Path] = field(default_factory=list)
+    data: bytes | None = None  # stdin's bytes
+    base: Path | None = None  # folder or glob root, for relative names and hashing
+    _sha256: str | None = field(default=None, repr=False)
+    _hash_thread: threading.Thread | None = field(default=None, repr=False)
+
+    @property
+    def display(self) -> str:
+        """How messages name this input."""
+        return "stdin" if self.kind == "stdin" else self.arg
+
+    @property
+    def path(self) -> Path | None:
+        """The single file behind a file input, else None."""
+        return self.paths[0] if self.kind == "file" else None
+
+    def start_hashing(self) -> None:
+        """Hash the input's bytes in a background thread while the step computes."""
+        if self._sha256 is None and self._hash_thread is None:
+            self._hash_thread = threading.Thread(target=self._compute_sha256, daemon=True)
+            self._hash_thread.start()
+
+    def _compute_sha256(self) -> None:
+        self._sha256 = source_sha256(self)
+
+    @property
+    def sha256(self) -> str:
+        """sha256 of the bytes (a folder or glob: of the sorted (relative path, sha256) list)."""
+        if self._hash_thread is not None:
+            self._hash_thread.join()
+            self._hash_thread = None
+        if self._sha256 is None:
+            self._compute_sha256()
+        assert self._sha256 is not None
+        return self._sha256
+
+
+def _format_of(path: str) -> FileFormat:
+    lower = path.lower()
+    if lower.endswith(".csv"):
+        return "csv"
+    if lower.endswith((".ndjson", ".jsonl")):
+        return "ndjson"
+    return "parquet"
+
+
+def _is_data_file(path: Path) -> bool:
+    return path.is_file() and not path.name.startswith(tuple(HIDDEN_PREFIXES)) and path.suffix == ".parquet"
+
+
+def resolve_input(arg: str, *, stdin: io.BufferedReader | None = None) -> Source:
+    """Resolve an input argument to a :class:`Source`, checking that it can be read.
+
+    Parameters
+    ----------
+    arg : a file path, a folder, a glob pattern, or ``-`` for stdin.
+    stdin : the stream to read for ``-`` (default ``sys.stdin.buffer``).
+    """
+    if arg == STDIO:
+        stream = stdin if stdin is not None else sys.stdin.buffer
+        data = stream.read()
+        _check_parquet_bytes(data, "stdin")
+        return Source(arg=arg, kind="stdin", fmt="parquet", data=data)
+    if any(ch in arg for ch in "*?["):
+        matches = sorted(Path(p) for p in globlib.glob(arg, recursive=True))
+        files = [p for p in matches if _is_data_file(p) or (p.is_file() and _format_of(str(p)) != "parquet")]
+        if not files:
+            raise InputError(f"no files match the pattern {arg!r}; check the pattern or quote it so the shell does not expand it")
+        fmts = {_format_of(str(p)) for p in files}
+        if len(fmts) > 1:
+            raise InputError(f"the pattern {arg!r} matches files of several formats ({', '.join(sorted(fmts))}); narrow the pattern")
+        fmt = fmts.pop()
+        if fmt == "parquet":
+            for p in files:
+                check_parquet_file(p)
+        base = Path(os.path.commonpath([str(p.parent) for p in files]))
+        return Source(arg=arg, kind="glob", fmt=fmt, paths=files, base=base)
+    path = Path(arg)
+    if not path.exists():
+        raise InputError(f"input {arg!r} does not exist; check the path (a file, a folder of Parquet files, a glob, or - for stdin)")
+    if path.is_dir():
+        files = sorted(p for p in path.rglob("*.parquet") if _is_data_file(p) and not _has_hidden_part(p, path))
+        if not files:
+            raise InputError(f"folder {arg!r} holds no .parquet files; point at a folder of Parquet files or at a file")
+        for p in files:
+            check_parquet_file(p)
+        return Source(arg=arg, kind="folder", fmt="parquet", paths=files, base=path)
+    if not os.access(path, os.R_OK):
+        raise InputError(f"input {arg!r} is not readable; check its permissions")
+    fmt = _format_of(arg)
+    if fmt == "parquet":
+        check_parquet_file(path)
+    elif path.stat().st_size == 0:
+        raise InputError(f"input {arg!r} is empty (0 bytes); it holds no header and no rows")
+    return Source(arg=arg, kind="file", fmt=fmt, paths=[path])
+
+
+def _has_hidden_part(path: Path, root: Path) -> bool:
+    return any(part.startswith(tuple(HIDDEN_PREFIXES)) for part in path.relative_to(root).parts[:-1])
+
+
+def check_parquet_file(path: Path) -> None:
+    """Refuse a file that cannot be Parquet: empty, truncated, or another format."""
+    size = path.stat().st_size
+    name = str(path)
+    if size == 0:
+        raise InputError(f"input {name!r} is empty (0 bytes), not a Parquet file; regenerate it")
+    with open(path, "rb") as fh:
+        head = fh.read(4)
+        fh.seek(max(size - 4, 0))
+        tail = fh.read(4)
+    _check_magic(head, tail, size, name)
+
+
+def _check_parquet_bytes(data: bytes, name: str) -> None:
+    if not data:
+        raise InputError(f"{name} is empty (0 bytes); pipe a Parquet file into it (e.g. mlprep ... -o - | mlprep ... -)")
+    _check_magic(data[:4], data[-4:], len(data), name)
+
+
+def _check_magic(head: bytes, tail: bytes, size: int, name: str) -> None:
+    if head != PARQUET_MAGIC:
+        raise InputError(
+            f"input {name!r} is not a Parquet file (no Parquet header); if it is CSV or JSON, "
+            "give it a .csv/.ndjson extension or convert it with `mlprep convert`"
+        )
+    if size < 12 or tail != PARQUET_MAGIC:
+        raise InputError(f"input {name!r} is a truncated Parquet file (no footer); regenerate or re-download it")
+
+
+def scan(source: Source, *, try_parse_dates: bool = False) -> "pl.LazyFrame":
+    """Lazily scan a source; nothing is read until the plan is collected or sunk."""
+    import polars as pl
+
+    try:
+        if source.kind == "stdin":
+            assert source.data is not None
+            return pl.scan_parquet(io.BytesIO(source.data))
+        paths = [str(p) for p in source.paths]
+        if source.fmt == "csv":
+            return pl.scan_csv(paths, try_parse_dates=try_parse_dates)
+        if source.fmt == "ndjson":
+            return pl.scan_ndjson(paths)
+        if source.kind == "folder":
+            return pl.scan_parquet(
+                str(source.base), hive_partitioning=True, hidden_file_prefix=HIDDEN_PREFIXES
+            )
+        return pl.scan_parquet(paths, hidden_file_prefix=HIDDEN_PREFIXES)
+    except (pl.exceptions.PolarsError, OSError) as exc:
+        raise InputError(f"cannot read {source.display!r}: {_first_line(exc)}") from exc
+
+
+def parquet_metadata(source: Source) -> dict[str, str]:
+    """The key-value metadata of a single-file Parquet source ({} for other sources)."""
+    import polars as pl
+
+    if source.fmt != "parquet" or source.kind not in ("file", "stdin"):
+        return {}
+    target: object = io.BytesIO(source.data) if source.kind == "stdin" else str(source.path)
+    try:
+        return dict(pl.read_parquet_metadata(target))  # type: ignore[arg-type]
+    except (pl.exceptions.PolarsError, OSError) as exc:
+        raise InputError(f"cannot read the Parquet footer of {source.display!r}: {_first_line(exc)}") from exc
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip()
+    return text.splitlines()[0] if text else type(exc).__name__
+
+
+def file_sha256(path: Path) -> str:
+    """sha256 of a file's bytes, read in large chunks (hashlib releases the GIL)."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as fh:
+        while chunk := fh.read(_HASH_CHUNK):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def folder_sha256(files: Sequence[Path], base: Path) -> str:
+    """sha256 of the sorted list of (relative POSIX path, sha256) of a folder's files."""
+    entries = sorted((p.relative_to(base).as_posix(), file_sha256(p)) for p in files)
+    digest = hashlib.sha256()
+    for rel, sha in entries:
+        digest.update(f"{rel}\t{sha}\n".encode())
+    return digest.hexdigest()
+
+
+def source_sha256(source: Source) -> str:
+    """sha256 identifying a source's bytes (see CONVENTIONS §3)."""
+    if source.kind == "stdin":
+        assert source.data is not None
+        return hashlib.sha256(source.data).hexdigest()
+    if source.kind == "file":
+        return file_sha256(source.paths[0])
+    assert source.base is not None
+    return folder_sha256(source.paths, source.base)
+
+
+def path_sha256(path: Path) -> str:
+    """sha256 of a file, or of a folder's Parquet files (the folder rule)."""
+    if path.is_dir():
+        files = sorted(p for p in path.rglob("*.parquet") if _is_data_file(p) and not _has_hidden_part(p, path))
+        return folder_sha256(files, path)
+    return file_sha256(path)
+
+
+# ---------------------------------------------------------------------------------------------
+# Writing
+
+
+@dataclass
+class WriteTarget:
+    """One Parquet output: the frame, where it goes, and the metadata to embed."""
+
+    frame: "pl.LazyFrame | pl.DataFrame"
+    path: str  # a file path or "-" for stdout
+    metadata: "dict[str, str] | Callable[[Any], dict[str, str]]" = field(default_factory=dict)
+
+
+def check_output_path(target: str, inputs: Sequence[Source]) -> None:
+    """Refuse an output that would overwrite or land inside one of the inputs."""
+    if target == STDIO:
+        if sys.stdout.isatty():
+            raise OutputError("refusing to write Parquet to a terminal; redirect it (-o - > out.parquet) or pipe it into another mlprep command")
+        return
+    out = Path(target)
+    if out.exists() and out.is_dir():
+        raise OutputError(f"output {target!r} is a folder; give a file path such as {str(out / 'out.parquet')!r}")
+    if not target.endswith(".parquet"):
+        raise OutputError(f"output {target!r} must end in .parquet (outputs are always Parquet)")
+    resolved = out.resolve()
+    for src in inputs:
+        for p in src.paths:
+            if p.resolve() == resolved or (out.exists() and _same_file(out, p)):
+                raise OutputError(f"output {target!r} is the input {src.display!r}; write to a new file so the input stays intact")
+        if src.kind == "folder" and src.base is not None and resolved.is_relative_to(src.base.resolve()):
+            raise OutputError(f"output {target!r} is inside the input folder {src.display!r}; write it elsewhere, or the next read would include it")
+
+
+def _same_file(a: Path, b: Path) -> bool:
+    try:
+        sa, sb = a.stat(), b.stat()
+    except OSError:
+        return False
+    return (sa.st_dev, sa.st_ino) == (sb.st_dev, sb.st_ino)
+
+
+def temp_path_for(target: Path) -> Path:
+    """A hidden temporary path beside ``target`` that is never read as data."""
+    return target.with_name(f".{target.name}.{os.getpid()}.{secrets.token_hex(4)}{TEMP_SUFFIX}")
+
+
+def remove_stale_temps(target: Path) -> None:
+    """Delete temporaries left beside ``target`` by killed runs (their process is gone)."""
+    for leftover in target.parent.glob(f".{globlib.escape(target.name)}.*{TEMP_SUFFIX}"):
+        parts = leftover.name.rsplit(".", 3)
+        try:
+            pid = int(parts[1])
+        except (IndexError, ValueError):
+            continue
+        if pid != os.getpid() and not _process_alive(pid):
+            leftover.unlink(missing_ok=True)
+
+
+def _process_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def _prepare_folder(target: Path) -> None:
+    folder = target.parent
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise OutputError(f"cannot create output folder {str(folder)!r}: {exc.strerror}") from exc
+    if not os.access(folder, os.W_OK | os.X_OK):
+        raise OutputError(f"output folder {str(folder)!r} is not writable; choose another -o/--out-dir or fix its permissions")
+
+
+def write_parquet(targets: Sequence[WriteTarget]) -> list[Path | None]:
+    """Write every target atomically in one streaming pass; return the temp paths written.
+
+    All file targets are sunk through a single ``collect_all`` so an input shared by several
+    outputs is scanned once. Each lands in a hidden temporary file; the caller finalises them
+    with :func:`commit_temp` (after hashing), or :func:`discard_temps` on failure. A stdout
+    target (``-``) is written directly, as nothing can be half-written to a pipe that matters.
+    """
+    import polars as pl
+
+    temps: list[Path | None] = []
+    sinks: list[pl.LazyFrame] = []
+    try:
+        for target in targets:
+            if target.path == STDIO:
+                temps.append(None)
+                continue
+            final = Path(target.path)
+            _prepare_folder(final)
+            remove_stale_temps(final)
+            tmp = temp_path_for(final)
+            temps.append(tmp)
+            sinks.append(
+                target.frame.lazy().sink_parquet(
+                    str(tmp), compression="zstd", row_group_size=ROW_GROUP_SIZE,
+                    metadata=target.metadata or None, lazy=True,
+                )
+            )
+        if sinks:
+            pl.collect_all(sinks, engine="streaming")
+        for target in targets:
+            if target.path == STDIO:
+                _write_stdout(target)
+        for tmp in temps:
+            if tmp is not None:
+                _apply_umask_mode(tmp)
+    except BaseException:
+        discard_temps(temps)
+        raise
+    return temps
+
+
+def _write_stdout(target: WriteTarget) -> None:
+    buffer = io.BytesIO()
+    metadata = target.metadata if isinstance(target.metadata, dict) else target.metadata(None)
+    target.frame.lazy().collect(engine="streaming").write_parquet(
+        buffer, compression="zstd", row_group_size=ROW_GROUP_SIZE, metadata=metadata or None
+    )
+    try:
+        sys.stdout.buffer.write(buffer.getvalue())
+        sys.stdout.buffer.flush()
+    except BrokenPipeError as exc:
+        raise OutputError("stdout was closed before the output was written (the reading command exited early)") from exc
+
+
+def _apply_umask_mode(path: Path) -> None:
+    umask = os.umask(0)
+    os.umask(umask)
+    os.chmod(path, (stat.S_IRUSR | stat.S_IWUSR | stat.S_IRGRP | stat.S_IWGRP | stat.S_IROTH | stat.S_IWOTH) & ~umask)
+
+
+def commit_temp(tmp: Path, target: Path) -> None:
+    """Rename a finished temporary onto its target (atomic within one folder)."""
+    if target.is_symlink():
+        target.unlink()  # replace the link itself, never write through it
+    os.replace(tmp, target)
+
+
+def discard_temps(temps: Sequence[Path | None]) -> None:
+    """Remove temporaries of a failed write."""
+    for tmp in temps:
+        if tmp is not None:
+            Path(tmp).unlink(missing_ok=True)
+
+
+def atomic_write_bytes(target: Path, data: bytes) -> None:
+    """Write a small file (a manifest) atomically."""
+    _prepare_folder(target)
+    tmp = temp_path_for(target)
+    try:
+        with open(tmp, "wb") as fh:
+            fh.write(data)
+        _apply_umask_mode(tmp)
+        commit_temp(tmp, target)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
