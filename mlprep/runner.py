@@ -88,14 +88,19 @@ class Dataset:
                 raise missing_column(col, names, where=repr(self.name), option=option)
 
 
-def open_input(arg: str, *, try_parse_dates: bool = False, stdin: Any = None) -> Dataset:
-    """Open an input for a step: resolve, scan lazily, load its lineage, start hashing it."""
+def open_input(arg: str, *, try_parse_dates: bool = False, stdin: Any = None, allow_empty: bool = False) -> Dataset:
+    """Open an input for a step: resolve, scan lazily, load its lineage, start hashing it.
+
+    An input without rows is refused (no step has anything to do with it) unless ``allow_empty``.
+    """
     source = mio.resolve_input(arg, stdin=stdin)
     frame = mio.scan(source, try_parse_dates=try_parse_dates)
     manifest, origin = _input_manifest(source)
     source.start_hashing()
     dataset = Dataset(source=source, frame=frame, manifest=manifest, manifest_origin=origin)
     _ = dataset.schema  # fail now, with the file's name, if the data cannot be read
+    if not allow_empty and dataset.rows == 0:
+        raise InputError(f"input {dataset.name!r} has no rows; check the step that produced it")
     return dataset
 
 
