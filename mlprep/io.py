@@ -190,8 +190,10 @@ def scan(source: Source, *, try_parse_dates: bool = False) -> "pl.LazyFrame":
         if source.fmt == "ndjson":
             return pl.scan_ndjson(paths)
         if source.kind == "folder":
+            # A glob, not the folder itself: polars refuses a folder that also holds the
+            # .lineage.json sidecars of mlprep outputs.
             return pl.scan_parquet(
-                str(source.base), hive_partitioning=True, hidden_file_prefix=HIDDEN_PREFIXES
+                f"{globlib.escape(str(source.base))}/**/*.parquet", hive_partitioning=True, hidden_file_prefix=HIDDEN_PREFIXES
             )
         return pl.scan_parquet(paths, hidden_file_prefix=HIDDEN_PREFIXES)
     except (pl.exceptions.PolarsError, OSError) as exc:

@@ -17,18 +17,22 @@ def set_quiet(quiet: bool) -> None:
     _quiet = quiet
 
 
+#: Width for tables and trees when the output is a file or a pipe (a terminal uses its own width).
+PIPE_WIDTH = 160
+
+
 @lru_cache(maxsize=1)
 def stderr() -> "Console":
     from rich.console import Console
 
-    return Console(stderr=True, highlight=False, soft_wrap=True)
+    return Console(stderr=True, highlight=False, width=None if sys.stderr.isatty() else PIPE_WIDTH)
 
 
 @lru_cache(maxsize=1)
 def stdout() -> "Console":
     from rich.console import Console
 
-    return Console(highlight=False, soft_wrap=True)
+    return Console(highlight=False, width=None if sys.stdout.isatty() else PIPE_WIDTH)
 
 
 def info(message: str) -> None:
