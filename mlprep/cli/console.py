@@ -61,3 +61,34 @@ def print_json(data: Any) -> None:
 def render(renderable: Any, *, to_stdout: bool = True) -> None:
     """Print a rich table or tree (reports the user asked for go to stdout)."""
     (stdout() if to_stdout else stderr()).print(renderable)
+
+
+class activity:
+    """A spinner on stderr for work that takes over a second, only on a terminal and not --quiet."""
+
+    DELAY_S = 1.0
+
+    def __init__(self, message: str) -> None:
+        self.message = message
+        self._status = None
+        self._timer = None
+
+    def __enter__(self) -> "activity":
+        if sys.stderr.isatty():
+            import threading
+
+            self._timer = threading.Timer(self.DELAY_S, self._start)
+            self._timer.daemon = True
+            self._timer.start()
+        return self
+
+    def _start(self) -> None:
+        if not _quiet:
+            self._status = stderr().status(self.message)
+            self._status.start()
+
+    def __exit__(self, *exc: object) -> None:
+        if self._timer is not None:
+            self._timer.cancel()
+        if self._status is not None:
+            self._status.stop()

@@ -71,7 +71,9 @@ def _run(args: list[str]) -> int:
     from mlprep.errors import MlprepError
 
     try:
-        result = app(args=args, prog_name="mlprep", standalone_mode=False)
+        words = [a for a in args[:2] if not a.startswith("-")]
+        with console.activity(f"mlprep {' '.join(words)} …"):
+            result = app(args=args, prog_name="mlprep", standalone_mode=False)
         return result if isinstance(result, int) else 0
     except MlprepError as exc:
         console.error(str(exc))
