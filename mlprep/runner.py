@@ -199,6 +199,7 @@ class StepRun:
                 targets.append(mio.WriteTarget(out.frame, out.path, _metadata_callback(m, out)))
         temps = mio.write_parquet(targets)
         try:
+            _check_inputs_unmodified([d for out in outputs for d in (*out.data_inputs, *out.fit_inputs)])
             for tmp, out, m in zip(temps, outputs, manifests):
                 _fill_input_hashes(m, out)
                 if tmp is not None:
@@ -249,6 +250,23 @@ class StepRun:
             report=report,
             created_at=dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
         )
+
+
+def _check_inputs_unmodified(datasets: Sequence[Dataset]) -> None:
+    """Refuse inputs whose bytes no longer match the sha256 their own sidecar manifest records.
+
+    Checked after the (overlapping) background hash finishes and before any output is committed,
+    so a tampered or bit-flipped input leaves nothing behind.
+    """
+    for data in datasets:
+        m = data.manifest
+        if data.manifest_origin != "sidecar" or m is None or not m.output.sha256:
+            continue
+        if data.source.sha256 != m.output.sha256:
+            raise InputError(
+                f"input {data.name!r} was modified after mlprep wrote it (its sha256 no longer matches "
+                f"{data.name}.lineage.json); regenerate it, or delete the .lineage.json to use it as a raw source"
+            )
 
 
 def _fill_input_hashes(manifest: Manifest, out: Output) -> None:

@@ -253,3 +253,13 @@ def test_every_command_has_help_with_an_example_and_a_readme_example() -> None:
         assert result.returncode == 0, path
         assert "Example: mlprep " + " ".join(path) in " ".join(result.out.split()), f"{path}: --help lacks an example"
         assert f"mlprep {' '.join(path)} " in readme, f"README has no example of mlprep {' '.join(path)}"
+
+
+def test_an_input_modified_after_mlprep_wrote_it_is_refused(tmp_path: Path, sample: Path) -> None:
+    a = tmp_path / "a.parquet"
+    run_mlprep("convert", sample, "-o", a, check=True)
+    pl.read_parquet(a).head(10).write_parquet(a)  # rewritten behind mlprep's back; the sidecar is stale
+    result = run_mlprep("convert", a, "-o", tmp_path / "b.parquet")
+    assert_one_line_error(result, "was modified after mlprep wrote it")
+    assert not (tmp_path / "b.parquet").exists()
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".")]
