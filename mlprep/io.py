@@ -301,6 +301,18 @@ def temp_path_for(target: Path) -> Path:
     return target.with_name(f".{target.name}.{os.getpid()}.{secrets.token_hex(4)}{TEMP_SUFFIX}")
 
 
+def temp_data_path(target: Path) -> Path:
+    """A private hidden folder beside ``target`` and the file inside it that a sink writes.
+
+    polars may still create a sink's file from a background thread after a failed
+    ``collect_all`` has returned; writing inside a private folder that is removed on failure
+    means such a late file can never appear (its folder is gone).
+    """
+    folder = temp_path_for(target)
+    folder.mkdir()
+    return folder / "data.tmp"
+
+
 def remove_stale_temps(target: Path) -> None:
     """Delete temporaries left beside ``target`` by killed runs (their process is gone)."""
     for leftover in target.parent.glob(f".{globlib.escape(target.name)}.*{TEMP_SUFFIX}"):
@@ -310,7 +322,16 @@ def remove_stale_temps(target: Path) -> None:
         except (IndexError, ValueError):
             continue
         if pid != os.getpid() and not _process_alive(pid):
-            leftover.unlink(missing_ok=True)
+            _remove(leftover)
+
+
+def _remove(path: Path) -> None:
+    import shutil
+
+    if path.is_dir() and not path.is_symlink():
+        shutil.rmtree(path, ignore_errors=True)
+    else:
+        path.unlink(missing_ok=True)
 
 
 def _process_alive(pid: int) -> bool:
@@ -353,7 +374,7 @@ def write_parquet(targets: Sequence[WriteTarget]) -> list[Path | None]:
             final = Path(target.path)
             _prepare_folder(final)
             remove_stale_temps(final)
-            tmp = temp_path_for(final)
+            tmp = temp_data_path(final)
             temps.append(tmp)
             sinks.append(
                 target.frame.lazy().sink_parquet(
@@ -399,13 +420,17 @@ def commit_temp(tmp: Path, target: Path) -> None:
     if target.is_symlink():
         target.unlink()  # replace the link itself, never write through it
     os.replace(tmp, target)
+    if tmp.parent.name.endswith(TEMP_SUFFIX):
+        _remove(tmp.parent)
 
 
 def discard_temps(temps: Sequence[Path | None]) -> None:
-    """Remove temporaries of a failed write."""
+    """Remove temporaries of a failed write (and their private folders)."""
     for tmp in temps:
-        if tmp is not None:
-            Path(tmp).unlink(missing_ok=True)
+        if tmp is None:
+            continue
+        tmp = Path(tmp)
+        _remove(tmp.parent if tmp.parent.name.endswith(TEMP_SUFFIX) else tmp)
 
 
 def atomic_write_bytes(target: Path, data: bytes) -> None:
