@@ -406,7 +406,15 @@ def _write_stdout(target: WriteTarget) -> None:
         sys.stdout.buffer.write(buffer.getvalue())
         sys.stdout.buffer.flush()
     except BrokenPipeError as exc:
+        _detach_stdout()
         raise OutputError("stdout was closed before the output was written (the reading command exited early)") from exc
+
+
+def _detach_stdout() -> None:
+    """Point fd 1 at /dev/null so Python's exit-time flush of a closed pipe stays silent."""
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())
+    os.close(devnull)
 
 
 def _apply_umask_mode(path: Path) -> None:
@@ -422,6 +430,33 @@ def commit_temp(tmp: Path, target: Path) -> None:
     os.replace(tmp, target)
     if tmp.parent.name.endswith(TEMP_SUFFIX):
         _remove(tmp.parent)
+
+
+class folder_lock:
+    """An exclusive lock on an output folder while outputs and manifests are renamed into place.
+
+    Two processes writing the same target (``make -j``) then end with one complete output
+    whose sidecar manifest matches it: the Parquet rename and the manifest write of one
+    process never interleave with the other's.
+    """
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+        self._fd: int | None = None
+
+    def __enter__(self) -> "folder_lock":
+        import fcntl
+
+        self._fd = os.open(self.folder, os.O_RDONLY)
+        fcntl.flock(self._fd, fcntl.LOCK_EX)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        import fcntl
+
+        if self._fd is not None:
+            fcntl.flock(self._fd, fcntl.LOCK_UN)
+            os.close(self._fd)
 
 
 def discard_temps(temps: Sequence[Path | None]) -> None:

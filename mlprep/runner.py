@@ -211,8 +211,9 @@ class StepRun:
         for tmp, out, m in zip(temps, outputs, manifests):
             if tmp is None:
                 continue
-            mio.commit_temp(tmp, Path(out.path))
-            mio.atomic_write_bytes(sidecar_path(out.path), m.to_json().encode())
+            with mio.folder_lock(Path(out.path).parent):
+                mio.commit_temp(tmp, Path(out.path))
+                mio.atomic_write_bytes(sidecar_path(out.path), m.to_json().encode())
         return manifests
 
     def _check_targets(self, outputs: Sequence[Output]) -> None:

@@ -263,3 +263,20 @@ def test_an_input_modified_after_mlprep_wrote_it_is_refused(tmp_path: Path, samp
     assert_one_line_error(result, "was modified after mlprep wrote it")
     assert not (tmp_path / "b.parquet").exists()
     assert not [p for p in tmp_path.iterdir() if p.name.startswith(".")]
+
+
+def test_closed_stdout_gives_no_traceback_and_leaves_nothing(tmp_path: Path, sample: Path) -> None:
+    proc = subprocess.run(f"'{MLPREP}' convert '{sample}' -o - | head -c 100 > /dev/null", shell=True, capture_output=True, text=True, cwd=tmp_path)
+    assert "Traceback" not in proc.stderr and "Exception ignored" not in proc.stderr
+    assert files_in(tmp_path) == []
+
+
+def test_two_processes_writing_one_target_end_consistent(tmp_path: Path, sample: Path) -> None:
+    out = tmp_path / "o.parquet"
+    procs = [subprocess.Popen([MLPREP, "convert", str(sample), "-o", str(out), "--cols", cols, "-q"]) for cols in ("amount", "f0,f1")] * 1
+    procs += [subprocess.Popen([MLPREP, "convert", str(sample), "-o", str(out), "--cols", "f2", "-q"])]
+    assert all(p.wait() == 0 for p in procs)
+    manifest = json.loads((tmp_path / "o.parquet.lineage.json").read_text())
+    assert manifest["output"]["sha256"] == hashlib.sha256(out.read_bytes()).hexdigest()
+    assert pl.read_parquet(out).columns == list(manifest["output"]["schema"])
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []

@@ -92,9 +92,9 @@ def _run(args: list[str]) -> int:
     except KeyboardInterrupt:
         console.error("interrupted")
         return 130
-    except BrokenPipeError:
+    except BrokenPipeError:  # a report piped into `head`: not an error worth a message
         _silence_stdout()
-        return 2
+        return 0
     except Exception as exc:  # noqa: BLE001 - the single place that turns errors into exit codes
         return _unexpected(exc)
     except BaseException as exc:  # polars' PanicException is a BaseException
