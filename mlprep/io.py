@@ -121,6 +121,7 @@ def resolve_input(arg: str, *, stdin: io.BufferedReader | None = None) -> Source
         if fmt == "parquet":
             for p in files:
                 check_parquet_file(p)
+            _check_same_schema(files, arg)
         base = Path(os.path.commonpath([str(p.parent) for p in files]))
         return Source(arg=arg, kind="glob", fmt=fmt, paths=files, base=base)
     path = Path(arg)
@@ -132,6 +133,7 @@ def resolve_input(arg: str, *, stdin: io.BufferedReader | None = None) -> Source
             raise InputError(f"folder {arg!r} holds no .parquet files; point at a folder of Parquet files or at a file")
         for p in files:
             check_parquet_file(p)
+        _check_same_schema(files, arg, hive_root=path)
         return Source(arg=arg, kind="folder", fmt="parquet", paths=files, base=path)
     if not os.access(path, os.R_OK):
         raise InputError(f"input {arg!r} is not readable; check its permissions")
@@ -141,6 +143,42 @@ def resolve_input(arg: str, *, stdin: io.BufferedReader | None = None) -> Source
     elif path.stat().st_size == 0:
         raise InputError(f"input {arg!r} is empty (0 bytes); it holds no header and no rows")
     return Source(arg=arg, kind="file", fmt=fmt, paths=[path])
+
+
+def _check_same_schema(files: Sequence[Path], arg: str, *, hive_root: Path | None = None) -> None:
+    """Refuse files of one input whose schemas differ, and hive keys that shadow a column.
+
+    polars would otherwise silently drop a time zone when naive and aware files are read
+    together, and let a partition value replace a column of the same name.
+    """
+    import polars as pl
+
+    first_schema: dict[str, pl.DataType] | None = None
+    for path in files:
+        try:
+            schema = dict(pl.read_parquet_schema(str(path)))
+        except (pl.exceptions.PolarsError, OSError) as exc:
+            raise InputError(f"cannot read the schema of {str(path)!r}: {_first_line(exc)}") from exc
+        if hive_root is not None:
+            keys = [part.split("=", 1)[0] for part in path.relative_to(hive_root).parts[:-1] if "=" in part]
+            clash = [k for k in keys if k in schema]
+            if clash:
+                raise InputError(
+                    f"partition key {clash[0]!r} of folder {arg!r} is also a column of {str(path)!r}; "
+                    "rename the partition folders or drop the column from the files"
+                )
+        if first_schema is None:
+            first_schema, first_path = schema, path
+            continue
+        for name in sorted(set(first_schema) | set(schema)):
+            a, b = first_schema.get(name), schema.get(name)
+            if a != b:
+                what = "is missing from" if b is None else ("is only in" if a is None else f"is {b} in")
+                ref = f"but {a} in {str(first_path)!r}" if a is not None and b is not None else f"compared with {str(first_path)!r}"
+                raise InputError(
+                    f"files of input {arg!r} disagree: column {name!r} {what} {str(path)!r} {ref}; "
+                    "make the files' schemas match (e.g. convert time zones) before reading them together"
+                )
 
 
 def _has_hidden_part(path: Path, root: Path) -> bool:

@@ -162,3 +162,25 @@ def test_output_must_be_parquet_and_parent_must_be_a_folder(tmp_path: Path, fram
     (tmp_path / "afile").write_text("x")
     with pytest.raises(OutputError, match="cannot create output folder"):
         _write(frame, str(src), tmp_path / "afile" / "o.parquet")
+
+
+def test_files_of_one_input_must_share_a_schema_including_time_zone(tmp_path: Path) -> None:
+    import datetime as dt
+
+    folder = tmp_path / "tz"
+    folder.mkdir()
+    naive = pl.DataFrame({"t": [dt.datetime(2024, 1, 1)]})
+    naive.write_parquet(folder / "a.parquet")
+    naive.with_columns(pl.col("t").dt.replace_time_zone("UTC")).write_parquet(folder / "b.parquet")
+    with pytest.raises(InputError, match=r"column 't' is Datetime\(time_unit='us', time_zone='UTC'\) in .*b\.parquet"):
+        open_input(str(folder))
+    with pytest.raises(InputError, match="disagree"):
+        open_input(str(folder / "*.parquet"))
+
+
+def test_hive_key_that_shadows_a_column_is_refused(tmp_path: Path) -> None:
+    folder = tmp_path / "hive" / "a=1"
+    folder.mkdir(parents=True)
+    pl.DataFrame({"a": [5], "b": [1]}).write_parquet(folder / "x.parquet")
+    with pytest.raises(InputError, match="partition key 'a'"):
+        open_input(str(tmp_path / "hive"))
