@@ -478,14 +478,19 @@ def _lineage_findings(splits: Sequence[SplitData]) -> tuple[list[Finding], str]:
     findings: dict[str, Finding] = {}
 
     def add(f: Finding) -> None:
-        findings.setdefault(f.message, f)
+        # One run of a step writes several outputs (one per split): report it once, listing them.
+        output = f.evidence.pop("output")
+        known = findings.setdefault(f.message, f)
+        known.evidence.setdefault("outputs", [])
+        if output not in known.evidence["outputs"]:
+            known.evidence["outputs"].append(output)
 
     without = [s.name for s in splits if s.manifest is None]
     for split in splits:
         if split.manifest is None:
             continue
         for _, m in split.manifest.walk():
-            where = f"`{m.step}` making {m.output.path!r}"
+            where = f"`{m.step}`"
             for inp in m.fit_inputs():
                 if inp.role in ("valid", "test"):
                     add(Finding(
@@ -527,7 +532,7 @@ def _lineage_findings(splits: Sequence[SplitData]) -> tuple[list[Finding], str]:
                     if _family(a.step) == "balance":
                         add(Finding(
                             "lineage.balance_before_split", "error",
-                            f"`{a.step}` making {a.output.path!r} resampled the data before {where}: "
+                            f"`{a.step}` resampled the data before {where}: "
                             "synthetic or copied rows of one split can land in another",
                             {"step": a.step, "output": a.output.path, "split_step": m.step},
                             "split first, then balance the training split only",
@@ -535,7 +540,7 @@ def _lineage_findings(splits: Sequence[SplitData]) -> tuple[list[Finding], str]:
                     elif _is_fitted(a):
                         add(Finding(
                             "lineage.fit_before_split", "warn",
-                            f"`{a.step}` making {a.output.path!r} fitted statistics before {where}: they include the later splits' rows",
+                            f"`{a.step}` fitted statistics before {where}: they include the later splits' rows",
                             {"step": a.step, "output": a.output.path, "split_step": m.step},
                             "split first, then fit on the training split and apply to the others",
                         ))
