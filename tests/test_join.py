@@ -278,3 +278,19 @@ def test_cli_naive_vs_aware(tmp_path: Path):
     res = run_mlprep("join", "asof", SAMPLE, feats, "--by", "user_id", "--time-col", "event_time",
                      "--feature-time-col", "snapshot_time", "-o", tmp_path / "j.parquet")
     assert_one_line_error(res, "time zone awareness", "naive", "aware")
+
+
+@pytest.mark.parametrize("command", [["join", "asof"], ["check", "leakage"]])
+def test_help_has_defaults_and_a_runnable_example(command):
+    res = run_mlprep(*command, "--help", env={"COLUMNS": "200"})
+    assert res.returncode == 0
+    assert "Example: mlprep " + " ".join(command) in res.out
+
+
+def test_cli_modules_import_nothing_heavy():
+    import subprocess
+    import sys
+
+    code = "import sys, mlprep.cli.main; print(sorted(m for m in ('polars', 'sklearn', 'mlprep.steps.join', 'mlprep.steps.leakage') if m in sys.modules))"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "[]"
