@@ -287,3 +287,31 @@ def test_cli_errors_are_one_line(clean_splits, args, fragments):
 def test_cli_needs_two_splits(clean_splits):
     res = run_mlprep("check", "leakage", clean_splits[0])
     assert res.returncode == 2
+
+
+def test_multiclass_target_uses_mutual_information(tmp_path):
+    from sklearn.metrics import mutual_info_score
+
+    from mlprep.steps.leakage import mutual_information
+
+    rng = np.random.default_rng(2)
+    y = rng.choice(["a", "b", "c", "d"], 2000)
+    x = rng.choice(["p", "q", "r"], 2000)
+    mi, h = mutual_information(pl.DataFrame({"x": x, "y": y}))
+    assert mi == pytest.approx(mutual_info_score(y, x), abs=1e-12)
+    assert h == pytest.approx(mutual_info_score(y, y), abs=1e-12)
+    code = pl.Series(y).replace_strict({"a": 0.0, "b": 5.0, "c": 10.0, "d": 15.0}).to_numpy()
+    frame = pl.DataFrame({
+        "y": y, "label_copy": np.char.upper(y), "amount": code + rng.normal(0, 0.1, 2000),
+        "x": x, "noise": rng.normal(0, 1, 2000),
+        "note": pl.Series(np.where(y == "a", np.nan, 1.0)).fill_nan(None),
+    })
+    train = _write(frame, tmp_path / "train.parquet")
+    test = _write(frame.head(0), tmp_path / "test.parquet")
+    result = check_leakage(_splits([train, test]), target="y")
+    found = {(f["check"], f["evidence"]["column"]) for f in result["findings"]}
+    assert found == {("target_leakage", "label_copy"), ("target_leakage", "amount")}
+    scores = {s["column"]: s for s in result["scores"]}
+    assert scores["noise"]["score"] < 0.05 and scores["x"]["score"] < 0.05
+    # missing only for class 'a' of four: informative, but far from giving the label away
+    assert 0.3 < scores["note"]["missing_score"] < 0.95

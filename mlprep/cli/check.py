@@ -28,6 +28,10 @@ def leakage(
     cols: options.Cols = None,
     auc_threshold: Annotated[float, typer.Option("--auc-threshold", help="Single-feature AUC (or missingness AUC) at or above which a feature is a leakage suspect.")] = 0.95,
     corr_threshold: Annotated[float, typer.Option("--corr-threshold", help="|Correlation| with a numeric target at or above which a feature is a suspect.")] = 0.95,
+    mi_threshold: Annotated[
+        float,
+        typer.Option("--mi-threshold", help="For a multi-class text target: mutual information, as a share of the target's entropy, at or above which a feature is a suspect."),
+    ] = 0.95,
     fail_on: Annotated[str, typer.Option("--fail-on", help="Exit 1 when a finding reaches this severity: warn or error.", metavar="warn|error")] = "error",
     as_json: options.Json = False,
     quiet: options.Quiet = False,
@@ -59,6 +63,7 @@ def leakage(
     result = check_leakage(
         splits, time_col=time_col, target=target, key_cols=split_list(key_cols) or None, group_col=group_col,
         cols=split_list(cols) or None, auc_threshold=auc_threshold, corr_threshold=corr_threshold,
+        mi_threshold=mi_threshold,
     )
     result["fail_on"] = fail_on
     failed = reaches(result, fail_on)  # type: ignore[arg-type]

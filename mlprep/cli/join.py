@@ -96,9 +96,9 @@ def asof(
         "allow_exact_matches": allow_exact_matches,
         "inner": inner,
         "tables": [
-            {"by": t.by, "feature_time_col": t._resolved["ftc"], "max_age": age_t[i][0] if age_t[i] else None,
+            {"by": t.by, "feature_time_col": r["feature_time_col"], "max_age": age_t[i][0] if age_t[i] else None,
              "prefix": t.prefix, "cols": t.cols}
-            for i, t in enumerate(tables)
+            for i, (t, r) in enumerate(zip(tables, report["tables"]))
         ],
     }
     run = StepRun("join.asof", params=params)

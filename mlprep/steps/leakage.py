@@ -10,7 +10,8 @@ fix:
 - ``target_leakage`` / ``missingness_leakage``: a feature whose values (or whose missingness)
   alone predict the target on the training split: single-feature ROC AUC (rank based, equal to
   scikit-learn's ``roc_auc_score``, direction-free: max(AUC, 1 - AUC)) for a binary target,
-  |Pearson correlation| for a numeric one.
+  |Pearson correlation| for a numeric one, mutual information over the target's entropy for a
+  multi-class one (numeric features in twenty rank bins).
 - ``lineage.*``: from the recorded manifests: statistics fitted on a non-train role, balancing
   on a non-train role or before the split, statistics fitted before the split, a random split
   of data with a temporal column, ``--allow-leakage`` anywhere upstream.
@@ -33,6 +34,8 @@ Severity = Literal["info", "warn", "error"]
 SEVERITY_ORDER: dict[str, int] = {"info": 0, "warn": 1, "error": 2}
 #: A string/categorical feature is scored (by its in-sample target rate) only up to this many values.
 MAX_CATEGORIES = 50
+#: Numeric features are cut into this many rank bins for the mutual-information score.
+MI_BINS = 20
 _HASH = "__mlprep_row_hash"
 HASH_SCHEME = "xxhash64(seed=0) of the row's values as text joined by U+001F, null as U+0000"
 
@@ -79,6 +82,7 @@ def check_leakage(
     cols: Sequence[str] | None = None,
     auc_threshold: float = 0.95,
     corr_threshold: float = 0.95,
+    mi_threshold: float = 0.95,
     examples: int = 3,
 ) -> dict[str, Any]:
     """Run every applicable leakage check over a training split and the splits evaluated after it.
@@ -95,6 +99,8 @@ def check_leakage(
         key and group columns).
     auc_threshold : a single-feature AUC (or missingness AUC) at or above this is an error.
     corr_threshold : an |correlation| with a numeric target at or above this is an error.
+    mi_threshold : for a target with more than two classes that is not numeric, a feature whose
+        mutual information with the target reaches this share of the target's entropy is an error.
     examples : how many example rows or values a finding lists.
 
     Returns
@@ -116,6 +122,8 @@ def check_leakage(
         raise UsageError(f"--auc-threshold must be in (0.5, 1], got {auc_threshold}")
     if not 0 < corr_threshold <= 1:
         raise UsageError(f"--corr-threshold must be in (0, 1], got {corr_threshold}")
+    if not 0 < mi_threshold <= 1:
+        raise UsageError(f"--mi-threshold must be in (0, 1], got {mi_threshold}")
     train = splits[0]
     findings: list[Finding] = []
     checks: dict[str, str] = {}
@@ -159,7 +167,7 @@ def check_leakage(
     scores: list[dict[str, Any]] = []
     if target is not None:
         exclude = {target, *(key_cols or []), *([time_col] if time_col else []), *([group_col] if group_col else [])}
-        new, scores, note = _target_leakage(train, target, cols, exclude, auc_threshold, corr_threshold)
+        new, scores, note = _target_leakage(train, target, cols, exclude, auc_threshold, corr_threshold, mi_threshold)
         findings += new
         checks["target_leakage"] = note
     else:
@@ -338,6 +346,7 @@ def _entity_overlap(splits: Sequence[SplitData], group_col: str, examples: int) 
 
 def _target_leakage(
     train: SplitData, target: str, cols: Sequence[str] | None, exclude: set[str], auc_threshold: float, corr_threshold: float,
+    mi_threshold: float,
 ) -> tuple[list[Finding], list[dict[str, Any]], str]:
     from mlprep.parsing import select_columns
 
@@ -353,8 +362,10 @@ def _target_leakage(
     elif ydtype.is_numeric() and len(classes) > 2:
         kind = "numeric"
         y = pl.col(target).cast(pl.Float64)
+    elif len(classes) > 2:
+        return _categorical_target_leakage(train, frame, target, features, mi_threshold)
     else:
-        return [], [], f"skipped: target {target!r} is neither binary nor numeric ({len(classes)} values of {ydtype})"
+        return [], [], f"skipped: target {target!r} has {len(classes)} value(s) on {train.name!r}"
 
     # Which features to score, and how each becomes a number.
     numeric, skipped = {}, []
@@ -431,6 +442,69 @@ def _target_leakage(
     if skipped:
         note += f"; skipped {', '.join(repr(c) for c in skipped)} (text with more than {MAX_CATEGORIES} values, or unsupported type)"
     return findings, scores, note
+
+
+def _categorical_target_leakage(
+    train: SplitData, frame: pl.LazyFrame, target: str, features: list[str], mi_threshold: float,
+) -> tuple[list[Finding], list[dict[str, Any]], str]:
+    """Multi-class target: mutual information of each (discretised) feature, as a share of H(target)."""
+    schema = train.schema
+    data = frame.select(target, *features).collect(engine="streaming")
+    findings, scores, skipped = [], [], []
+    for c in features:
+        dtype = schema[c]
+        col = pl.col(c).fill_nan(None) if dtype.is_float() else pl.col(c)
+        if dtype.is_numeric() or dtype.is_temporal() or dtype == pl.Boolean:
+            # MI_BINS rank bins (ties share a bin), null stays null
+            x = ((col.rank("min") - 1) * MI_BINS // col.count()).cast(pl.Int64)
+        elif (dtype == pl.String or isinstance(dtype, (pl.Categorical, pl.Enum))) and data[c].n_unique() <= MAX_CATEGORIES:
+            x = col.cast(pl.String)
+        else:
+            skipped.append(c)
+            continue
+        pairs = data.select(x.alias("x"), pl.col(target).alias("y"))
+        nulls = int(pairs["x"].null_count())
+        ratio = _mi_ratio(pairs.drop_nulls("x"))
+        miss_ratio = _mi_ratio(pairs.with_columns(pl.col("x").is_null())) if 0 < nulls < data.height else None
+        scores.append({"column": c, "nulls": nulls, "mi_ratio": ratio, "missing_mi_ratio": miss_ratio,
+                       "score": ratio, "missing_score": miss_ratio})
+        for check, value, what in (("target_leakage", ratio, f"{c!r}"), ("missingness_leakage", miss_ratio, f"whether {c!r} is missing")):
+            if value is not None and value >= mi_threshold:
+                findings.append(Finding(
+                    check, "error",
+                    f"{what} alone predicts {target!r} on {train.label}: mutual information {value:.4f} of the target's entropy ≥ {mi_threshold}",
+                    {"column": c, "metric": "mutual information / H(target)", "score": value, "threshold": mi_threshold, "nulls": nulls},
+                    f"check how {c!r} is made (or why it is missing): what alone gives away the label is usually derived from it "
+                    "or recorded after it; drop it, or rebuild it as of the event time (mlprep join asof)",
+                ))
+    scores.sort(key=lambda e: -max(e["score"] or 0, e["missing_score"] or 0))
+    note = f"ran on {len(scores)} features of {train.name!r} (multi-class target: mutual information)"
+    if skipped:
+        note += f"; skipped {', '.join(repr(c) for c in skipped)} (text with more than {MAX_CATEGORIES} values, or unsupported type)"
+    return findings, scores, note
+
+
+def mutual_information(pairs: pl.DataFrame) -> tuple[float, float]:
+    """Mutual information of columns ``x`` and ``y`` and the entropy of ``y`` (nats), from counts."""
+    import math
+
+    n = pairs.height
+    if n == 0:
+        return 0.0, 0.0
+    joint = pairs.group_by("x", "y").len("nxy")
+    nx = pairs.group_by("x").len("nx")
+    ny = pairs.group_by("y").len("ny")
+    table = joint.join(nx, on="x", nulls_equal=True).join(ny, on="y", nulls_equal=True)
+    mi = table.select(
+        (pl.col("nxy") / n * (pl.col("nxy").cast(pl.Float64) * n / (pl.col("nx") * pl.col("ny"))).log()).sum()
+    ).item()
+    h = -sum((k / n) * math.log(k / n) for k in ny["ny"].to_list())
+    return max(float(mi), 0.0), h
+
+
+def _mi_ratio(pairs: pl.DataFrame) -> float | None:
+    mi, h = mutual_information(pairs)
+    return None if h <= 0 else min(mi / h, 1.0)
 
 
 def _auc_aggs(prefix: str, x: pl.Expr, y: pl.Expr) -> list[pl.Expr]:
