@@ -11,8 +11,8 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
-from dataclasses import dataclass, field
-from typing import Any
+from dataclasses import dataclass
+from typing import Any, NamedTuple
 
 import polars as pl
 
@@ -48,7 +48,15 @@ class AsofTable:
     prefix: str = ""
     cols: list[str] | None = None
     name: str = "FEATURES"
-    _resolved: dict[str, Any] = field(default_factory=dict, repr=False)
+
+
+class _Resolved(NamedTuple):
+    """A table's options checked against both schemas: what to cast and which columns to bring."""
+
+    feature_time_col: str
+    time_expr: pl.Expr
+    key_casts: dict[str, pl.DataType]
+    bring: list[str]
 
 
 def join_asof(
@@ -101,22 +109,20 @@ def join_asof(
     ev_time_dtype = ev_schema[time_col]
     _check_temporal(ev_time_dtype, time_col, events_name, "--time-col")
     out_names = set(ev_schema.names())
-    for table in tables:
-        _resolve(table, ev_schema, time_col, ev_time_dtype, events_name, out_names)
+    resolved = [_resolve(table, ev_schema, time_col, ev_time_dtype, events_name, out_names) for table in tables]
 
     keys = list(dict.fromkeys(k for t in tables for k in t.by))
-    narrow = events.select(pl.int_range(pl.len(), dtype=pl.UInt32).alias(_EV), *keys, time_col)
-    ev_narrow = narrow.collect(engine="streaming")
+    ev_narrow = events.with_row_index(_EV).select(_EV, *keys, time_col).collect(engine="streaming")
     n_events = ev_narrow.height
 
     gathered: list[pl.DataFrame] = []
     report_tables = []
-    matched_all = pl.Series(_EV, [True] * n_events, dtype=pl.Boolean)
-    for table in tables:
-        index, table_report = _match(ev_narrow, table, time_col, allow_exact_matches, n_events)
+    matched_all = pl.repeat(True, n_events, dtype=pl.Boolean, eager=True).alias(_EV)
+    for table, res in zip(tables, resolved):
+        index, table_report = _match(ev_narrow, table, res, time_col, allow_exact_matches, n_events)
         report_tables.append(table_report)
         matched_all = matched_all & index.is_not_null()
-        values = table.frame.select(table._resolved["bring"]).collect(engine="streaming")
+        values = table.frame.select(res.bring).collect(engine="streaming")
         values = values.select(pl.all().gather(index))
         gathered.append(values.rename({c: table.prefix + c for c in values.columns}))
 
@@ -144,7 +150,7 @@ def _check_temporal(dtype: pl.DataType, col: str, where: str, option: str) -> No
         )
 
 
-def _resolve(table: AsofTable, ev_schema: pl.Schema, time_col: str, ev_time_dtype: pl.DataType, events_name: str, out_names: set[str]) -> None:
+def _resolve(table: AsofTable, ev_schema: pl.Schema, time_col: str, ev_time_dtype: pl.DataType, events_name: str, out_names: set[str]) -> _Resolved:
     """Validate one table's options against both schemas and decide the casts and columns."""
     schema = table.frame.collect_schema()
     names = schema.names()
@@ -213,17 +219,18 @@ def _resolve(table: AsofTable, ev_schema: pl.Schema, time_col: str, ev_time_dtyp
                 "(or an earlier FEATURES table) already has; pass --prefix (e.g. --prefix feat_) or restrict --cols"
             )
         out_names.add(target)
-    table._resolved = {"ftc": ftc, "time_expr": time_expr, "key_casts": key_casts, "bring": bring}
+    return _Resolved(ftc, time_expr, key_casts, bring)
 
 
 def _is_text(dtype: pl.DataType) -> bool:
     return dtype == pl.String or isinstance(dtype, pl.Categorical)
 
 
-def _match(ev_narrow: pl.DataFrame, table: AsofTable, time_col: str, allow_exact_matches: bool, n_events: int) -> tuple[pl.Series, dict[str, Any]]:
+def _match(
+    ev_narrow: pl.DataFrame, table: AsofTable, res: _Resolved, time_col: str, allow_exact_matches: bool, n_events: int,
+) -> tuple[pl.Series, dict[str, Any]]:
     """The matched feature row index of every event (null for no match) and the table's report."""
-    res = table._resolved
-    casts = res["key_casts"]
+    casts = res.key_casts
     keys = [pl.col(k).cast(casts[k]) if k in casts else pl.col(k) for k in table.by]
     left = (
         ev_narrow.lazy()
@@ -231,7 +238,7 @@ def _match(ev_narrow: pl.DataFrame, table: AsofTable, time_col: str, allow_exact
         .drop_nulls()
         .sort(_FT + "_ev", _EV)
     )
-    right_all = table.frame.select(pl.int_range(pl.len(), dtype=pl.UInt32).alias(_FR), *keys, res["time_expr"].alias(_FT))
+    right_all = table.frame.with_row_index(_FR).select(_FR, *keys, res.time_expr.alias(_FT))
     feature_stats = right_all.select(pl.len().alias("rows"), pl.any_horizontal(pl.all().is_null()).sum().alias("ignored"))
     # Several rows of one key at one time: the last in the table's order wins.
     right = right_all.drop_nulls().sort(_FT, _FR).unique(subset=[*table.by, _FT], keep="last", maintain_order=True)
@@ -240,7 +247,7 @@ def _match(ev_narrow: pl.DataFrame, table: AsofTable, time_col: str, allow_exact
         allow_exact_matches=allow_exact_matches, tolerance=table.max_age, check_sortedness=False,
     ).select(_EV, _FR, (pl.col(_FT + "_ev") - pl.col(_FT)).alias("age"))
     matches, stats = pl.collect_all([joined, feature_stats], engine="in-memory")
-    index = pl.Series(_FR, [None] * n_events, dtype=pl.UInt32).scatter(matches[_EV], matches[_FR])
+    index = pl.repeat(None, n_events, dtype=matches.schema[_FR], eager=True).alias(_FR).scatter(matches[_EV], matches[_FR])
     matched = int(matches[_FR].is_not_null().sum())
     ages = matches.filter(pl.col(_FR).is_not_null())["age"]
     median_age = ages.median() if matched else None
@@ -248,10 +255,10 @@ def _match(ev_narrow: pl.DataFrame, table: AsofTable, time_col: str, allow_exact
     report = {
         "table": table.name,
         "by": list(table.by),
-        "feature_time_col": res["ftc"],
+        "feature_time_col": res.feature_time_col,
         "max_age": _fmt_td(table.max_age) if table.max_age is not None else None,
         "prefix": table.prefix,
-        "columns": [table.prefix + c for c in res["bring"]],
+        "columns": [table.prefix + c for c in res.bring],
         "matched": matched,
         "no_match": n_events - matched,
         "matched_share": matched / n_events if n_events else None,
