@@ -294,3 +294,15 @@ def test_cli_modules_import_nothing_heavy():
     code = "import sys, mlprep.cli.main; print(sorted(m for m in ('polars', 'sklearn', 'mlprep.steps.join', 'mlprep.steps.leakage') if m in sys.modules))"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "[]"
+
+
+def test_cli_events_from_stdin_and_cols_glob(tmp_path: Path):
+    out = tmp_path / "j.parquet"
+    res = run_mlprep("join", "asof", "-", FEATURES, "--by", "user_id", "--time-col", "event_time", "--feature-time-col", "snapshot_time",
+                     "--cols", "*_30d", "--allow-exact-matches", "-o", out, stdin=SAMPLE.read_bytes())
+    assert res.returncode == 0, res.stderr
+    got = pl.read_parquet(out)
+    assert got.columns[-3:] == ["txn_count_30d", "avg_amount_30d", "snapshot_time"]
+    assert got.height == 50_000
+    manifest = json.loads((tmp_path / "j.parquet.lineage.json").read_text())
+    assert manifest["inputs"][0]["path"] == "-"

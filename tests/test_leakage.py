@@ -315,3 +315,17 @@ def test_multiclass_target_uses_mutual_information(tmp_path):
     assert scores["noise"]["score"] < 0.05 and scores["x"]["score"] < 0.05
     # missing only for class 'a' of four: informative, but far from giving the label away
     assert 0.3 < scores["note"]["missing_score"] < 0.95
+
+
+def test_row_hash_covers_awkward_types_and_nested_columns_are_skipped(tmp_path):
+    import datetime as dt
+
+    frame = pl.DataFrame({
+        "d": [dt.timedelta(seconds=1), dt.timedelta(seconds=2)], "b": [b"\x00\xff", b"x"], "f": [float("nan"), 1.0],
+        "n": [None, 1], "l": [[1], [2]],
+    })
+    train = _write(frame, tmp_path / "train.parquet")
+    test = _write(frame.slice(0, 1).with_columns(pl.lit([9]).alias("l")), tmp_path / "test.parquet")
+    result = check_leakage(_splits([train, test]))
+    dup = result["findings"][0]
+    assert dup["check"] == "duplicates" and dup["evidence"]["rows"] == 1 and dup["evidence"]["columns_compared"] == 4

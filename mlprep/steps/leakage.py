@@ -256,22 +256,34 @@ def _time_overlap(splits: Sequence[SplitData], time_col: str, examples: int) -> 
 # ---- duplicates -------------------------------------------------------------------------------
 
 
-def row_hash(columns: Sequence[str]) -> pl.Expr:
+def row_hash(columns: Sequence[str], schema: pl.Schema) -> pl.Expr:
     """A stable 64-bit hash of the given columns' values (see ``HASH_SCHEME``)."""
     import polars_hash  # noqa: F401  (registers the .nchash namespace)
 
-    parts = [pl.col(c).cast(pl.String).fill_null("\x00") for c in columns]
+    parts = [_as_text(c, schema[c]).fill_null("\x00") for c in columns]
     return pl.concat_str(parts, separator="\x1f").nchash.xxhash64(seed=0).alias(_HASH)  # type: ignore[attr-defined]
 
 
+def _as_text(col: str, dtype: pl.DataType) -> pl.Expr:
+    if isinstance(dtype, pl.Duration):
+        return pl.col(col).to_physical().cast(pl.String)
+    if dtype == pl.Binary:
+        return pl.col(col).bin.encode("hex")
+    return pl.col(col).cast(pl.String)
+
+
 def _hashable(dtype: pl.DataType) -> bool:
-    return not isinstance(dtype, (pl.List, pl.Array, pl.Struct, pl.Object)) and dtype != pl.Binary
+    return not isinstance(dtype, (pl.List, pl.Array, pl.Struct, pl.Object))
 
 
 def _duplicates(splits: Sequence[SplitData], key_cols: list[str], examples: int) -> list[Finding]:
     train = splits[0]
     if key_cols:
         columns = key_cols
+        for s in splits[1:]:
+            for c in columns:
+                if s.schema[c] != train.schema[c]:
+                    raise InputError(f"--key-cols column {c!r} is {train.schema[c]} in {train.name!r} but {s.schema[c]} in {s.name!r}; the splits must share its type")
     else:
         shared = [c for c in train.schema.names() if all(c in s.schema for s in splits[1:])]
         columns = [c for c in shared if _hashable(train.schema[c])]
@@ -281,11 +293,11 @@ def _duplicates(splits: Sequence[SplitData], key_cols: list[str], examples: int)
                     columns = [x for x in columns if x != c]
     if not columns:
         return []
-    train_hashes = train.frame.select(row_hash(columns)).unique().collect(engine="streaming")
+    train_hashes = train.frame.select(row_hash(columns, train.schema)).unique().collect(engine="streaming")
     findings = []
     what = f"key {', '.join(key_cols)}" if key_cols else "identical rows"
     for other in splits[1:]:
-        dup = other.frame.select(*columns, row_hash(columns)).join(train_hashes.lazy(), on=_HASH, how="semi")
+        dup = other.frame.select(*columns, row_hash(columns, train.schema)).join(train_hashes.lazy(), on=_HASH, how="semi")
         counts, sample = pl.collect_all(
             [dup.select(pl.len().alias("rows"), pl.col(_HASH).n_unique().alias("distinct")), dup.drop(_HASH).head(examples)],
             engine="streaming",
