@@ -28,7 +28,19 @@ $(DEMO)/raw.parquet: sample_data/transactions.parquet $(STAMP)
 $(DEMO)/profile.json: $(DEMO)/raw.parquet
 	$(MLPREP) profile $< --json > $@
 
+# Point-in-time join: each transaction gets its user's latest feature snapshot taken before it.
+$(DEMO)/joined.parquet: $(DEMO)/raw.parquet sample_data/user_features.parquet
+	$(MLPREP) join asof $< sample_data/user_features.parquet --by user_id --time-col event_time \
+		--feature-time-col snapshot_time --max-age 30d --prefix u_ -o $@
+
+# Final gate: leakage between the splits (exit 1, failing make, on an error-level finding).
+$(DEMO)/leakage.json: $(DEMO)/splits/train.parquet $(DEMO)/splits/valid.parquet $(DEMO)/splits/test.parquet
+	$(MLPREP) check leakage $^ --time-col event_time --target is_fraud --group-col user_id
+	$(MLPREP) check leakage $^ --time-col event_time --target is_fraud --group-col user_id --json > $@.tmp
+	mv $@.tmp $@
+
 DEMO_OUTPUTS := $(DEMO)/raw.parquet $(DEMO)/profile.json
+DEMO_OUTPUTS += $(DEMO)/joined.parquet $(DEMO)/leakage.json
 DEMO_SHOW    := $(DEMO)/raw.parquet
 
 demo: $(DEMO_OUTPUTS)

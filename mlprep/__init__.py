@@ -18,6 +18,9 @@ __version__ = "0.1.0"
 _LAZY = {
     "convert": "mlprep.steps.convert",
     "profile": "mlprep.steps.profile",
+    "join_asof": "mlprep.steps.join",
+    "AsofTable": "mlprep.steps.join",
+    "check_leakage": "mlprep.steps.leakage",
 }
 
 __all__ = ["__version__", *_LAZY]

@@ -3,6 +3,11 @@
     python sample_data/make_sample_data.py                      # sample_data/transactions.parquet (50k rows)
     python sample_data/make_sample_data.py --rows 10000000 -o big.parquet
 
+It also writes sample_data/user_features.parquet (``--features-output``): per-user feature
+snapshots over the year (snapshot_time, txn_count_30d, avg_amount_30d, credit_limit), each
+computed only from that user's transactions in the 30 days before the snapshot, the input of
+the point-in-time join example (`mlprep join asof`).
+
 Columns: event_time (one year, rows not in time order), user_id, merchant (Zipf-skewed,
 high-cardinality strings), category, country, amount (lognormal), f0..f9 (numeric features with
 nulls; f9 is missing not at random: null far more often when the label is 1), is_fraud (~2%).
@@ -63,14 +68,49 @@ def _chunk(rng: np.random.Generator, n: int, n_merchants: int, n_users: int) -> 
     })
 
 
+def user_features(transactions: pl.DataFrame, seed: int = 11, *, snapshots_per_user: int = 8) -> pl.DataFrame:
+    """Per-user feature snapshots at random times, point-in-time correct by construction.
+
+    Each user gets ``snapshots_per_user`` snapshot times (seconds resolution, rows in no time
+    order); ``txn_count_30d`` and ``avg_amount_30d`` aggregate that user's transactions strictly
+    before the snapshot and at most 30 days earlier; ``credit_limit`` is a slowly drifting value.
+    """
+    rng = np.random.default_rng(seed)
+    users = np.sort(transactions["user_id"].unique().to_numpy())
+    n = len(users) * snapshots_per_user
+    offsets = rng.integers(0, YEAR_US // 1_000_000, n) * 1_000_000
+    snaps = pl.DataFrame({
+        "user_id": np.repeat(users, snapshots_per_user),
+        "snapshot_time": pl.Series("snapshot_time", START + offsets.astype("timedelta64[us]"), dtype=pl.Datetime("us")),
+        "credit_limit": np.round(np.repeat(rng.lognormal(7.5, 0.5, len(users)), snapshots_per_user) * rng.uniform(0.9, 1.1, n), 0),
+    }).with_row_index("snap")
+    window = (
+        snaps.join(transactions.select("user_id", "event_time", "amount"), on="user_id")
+        .filter((pl.col("event_time") < pl.col("snapshot_time"))
+                & (pl.col("event_time") >= pl.col("snapshot_time") - pl.duration(days=30)))
+        .group_by("snap")
+        .agg(pl.len().alias("txn_count_30d"), pl.col("amount").mean().round(2).alias("avg_amount_30d"))
+    )
+    out = snaps.join(window, on="snap", how="left").sort("snap")
+    return out.select(
+        "user_id", "snapshot_time",
+        pl.col("txn_count_30d").fill_null(0).cast(pl.Int32), "avg_amount_30d", "credit_limit",
+    )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", type=int, default=50_000)
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("-o", "--output", default=str(Path(__file__).with_name("transactions.parquet")))
+    parser.add_argument("--features-output", default=str(Path(__file__).with_name("user_features.parquet")))
     args = parser.parse_args()
-    generate(args.rows, args.seed).write_parquet(args.output, compression="zstd", compression_level=19, row_group_size=1_000_000)
+    transactions = generate(args.rows, args.seed)
+    transactions.write_parquet(args.output, compression="zstd", compression_level=19, row_group_size=1_000_000)
     print(f"wrote {args.output}")
+    if args.features_output:
+        user_features(transactions).write_parquet(args.features_output, compression="zstd", compression_level=19)
+        print(f"wrote {args.features_output}")
 
 
 if __name__ == "__main__":

@@ -14,7 +14,9 @@ import typer
 
 from mlprep import __version__
 from mlprep.cli import console
+from mlprep.cli import check as check_cli
 from mlprep.cli import convert as convert_cli
+from mlprep.cli import join as join_cli
 from mlprep.cli import lineage as lineage_cli
 from mlprep.cli import profile as profile_cli
 
@@ -50,6 +52,8 @@ def _root(
 convert_cli.register(app)
 profile_cli.register(app)
 app.add_typer(lineage_cli.app, name="lineage")
+app.add_typer(join_cli.app, name="join")
+app.add_typer(check_cli.app, name="check")
 
 
 def _terminate(signum: int, _frame: object) -> None:
