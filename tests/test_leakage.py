@@ -46,7 +46,7 @@ def _time_split(src: Path, out: Path, *, step: str = "split", params: dict | Non
 def _splits(paths) -> list[SplitData]:
     out = []
     for p in paths:
-        d = open_input(str(p))
+        d = open_input(str(p), allow_empty=True)
         out.append(SplitData(d.name, d.frame, role=d.role, manifest=d.manifest))
     return out
 

@@ -58,7 +58,7 @@ def leakage(
         raise UsageError(f"--fail-on {fail_on!r} is not one of warn, error")
     if sum(arg == "-" for arg in [train, *others]) > 1:
         raise UsageError("only one input can be - (stdin)")
-    datasets = [open_input(arg) for arg in [train, *others]]
+    datasets = [open_input(arg, allow_empty=True) for arg in [train, *others]]  # an empty split can still leak nothing
     splits = [SplitData(d.name, d.frame, role=d.role, manifest=d.manifest) for d in datasets]
     result = check_leakage(
         splits, time_col=time_col, target=target, key_cols=split_list(key_cols) or None, group_col=group_col,
