@@ -13,6 +13,7 @@ from typing import Annotated, Optional
 import typer
 
 from mlprep import __version__
+from mlprep.cli import check as check_cli
 from mlprep.cli import console
 from mlprep.cli import convert as convert_cli
 from mlprep.cli import lineage as lineage_cli
@@ -50,6 +51,7 @@ def _root(
 convert_cli.register(app)
 profile_cli.register(app)
 app.add_typer(lineage_cli.app, name="lineage")
+app.add_typer(check_cli.app, name="check")
 
 
 def _terminate(signum: int, _frame: object) -> None:
