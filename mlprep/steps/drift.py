@@ -380,7 +380,7 @@ def _grade_entry(entry: dict[str, Any], th: Thresholds, *, dist_p: float | None)
     if change is not None and missing_p is not None and missing_p < th.p_value:
         level = _grade(abs(change), th.missing_warn, th.missing_alert)
         if level != "ok":
-            reasons.append(f"missing rate change {change:+.3f}, |change| >= {th.missing_warn if level == "warn" else th.missing_alert:g}")
+            reasons.append(f"missing rate change {change:+.3f}, |change| >= {th.missing_warn if level == 'warn' else th.missing_alert:g}")
             worst = level if _RANK[level] > _RANK[worst] else worst
     entry["severity"] = worst
     entry["reasons"] = reasons
