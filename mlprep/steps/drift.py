@@ -77,16 +77,19 @@ class Thresholds:
     """Effect-size thresholds (``warn`` at or above the first, ``alert`` at or above the second).
 
     ``p_value`` is the significance level: an effect size counts only when its test's p-value is
-    below it. Industry defaults: PSI 0.1 / 0.25; KS statistic 0.1 / 0.2; normed Wasserstein
-    0.1 / 0.2; absolute change in missing rate 0.05 / 0.1.
+    below it. Defaults: PSI 0.1 / 0.25 (the industry convention); KS statistic 0.1 / 0.2 and
+    normed Wasserstein 0.3 / 0.5, chosen so that, like PSI 0.25, each alerts at about a
+    half-standard-deviation shift of a normal variable's mean (PSI ≈ d², KS ≈ 0.4·d and normed
+    Wasserstein = d for a shift of d standard deviations); absolute change in missing rate
+    0.05 / 0.1.
     """
 
     psi_warn: float = 0.1
     psi_alert: float = 0.25
     ks_warn: float = 0.1
     ks_alert: float = 0.2
-    wasserstein_warn: float = 0.1
-    wasserstein_alert: float = 0.2
+    wasserstein_warn: float = 0.3
+    wasserstein_alert: float = 0.5
     missing_warn: float = 0.05
     missing_alert: float = 0.1
     p_value: float = 0.05
