@@ -43,11 +43,16 @@ def halves() -> tuple[pl.DataFrame, pl.DataFrame]:
 # ---- oracles ------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("n_ref,n_cur", [(40, 55), (3000, 2500)])  # exact and asymptotic KS p-values
-def test_numeric_statistics_match_scipy_and_hand_psi(n_ref: int, n_cur: int) -> None:
+@pytest.mark.parametrize(
+    "n_ref,n_cur,ties",
+    [(40, 55, False), (3000, 2500, False), (12_000, 15_000, False), (20_000, 11_000, True)],
+)  # scipy's exact KS p-value up to 10k values per side, its asymptotic one above; ties too
+def test_numeric_statistics_match_scipy_and_hand_psi(n_ref: int, n_cur: int, ties: bool) -> None:
     rng = np.random.default_rng(n_ref)
     ref = rng.normal(0, 1, n_ref)
-    cur = rng.normal(0.4, 1.3, n_cur)
+    cur = rng.normal(0.04, 1.1, n_cur)
+    if ties:
+        ref, cur = np.round(ref * 3), np.round(cur * 3)
     ref_col = [None, float("nan")] + ref.tolist()  # null and NaN are both missing
     cur_col = [float("nan")] * 3 + cur.tolist()
     out = _by_column(drift(pl.LazyFrame({"x": ref_col}), pl.LazyFrame({"x": cur_col})))["x"]

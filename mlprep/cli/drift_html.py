@@ -179,36 +179,42 @@ def numeric_svg(plot: dict[str, Any], title: str) -> str:
 
 
 def categorical_svg(plot: dict[str, Any], title: str) -> str:
-    """Side-by-side bars per category: REFERENCE and CURRENT shares."""
+    """Side-by-side bars per category: REFERENCE and CURRENT shares (labels slanted when many)."""
     labels, ref, cur = plot["labels"], plot["reference"], plot["current"]
     n_ref, n_cur = max(sum(ref), 1), max(sum(cur), 1)
     ref_s, cur_s = [r / n_ref for r in ref], [c / n_cur for c in cur]
     ymax = max(max(ref_s, default=0), max(cur_s, default=0), 1e-12) * 1.08
-    pw, ph = _W - _LEFT - _RIGHT, _H - _TOP - _BOTTOM
+    slanted = len(labels) > 8
+    height, bottom = (_H + 50, _BOTTOM + 50) if slanted else (_H, _BOTTOM)
+    pw, ph = _W - _LEFT - _RIGHT, height - _TOP - bottom
     slot = pw / max(len(labels), 1)
     bar = slot * 0.38
-    parts = [_svg_open(title)]
-    parts += _axes(ymax)
+    parts = [_svg_open(title, height)]
+    parts += _axes(ymax, height, bottom)
     for i, label in enumerate(labels):
         x = _LEFT + i * slot + slot * 0.12
         for j, (share, colour) in enumerate(((ref_s[i], REF_COLOUR), (cur_s[i], CUR_COLOUR))):
             h = share / ymax * ph
             parts.append(f"<rect x='{x + j * bar:.1f}' y='{_TOP + ph - h:.1f}' width='{bar:.1f}' height='{h:.1f}' fill='{colour}' fill-opacity='0.75'>"
                          f"<title>{_e(label)}: {share:.2%}</title></rect>")
-        short = label if len(label) <= 12 else label[:11] + "…"
-        parts.append(f"<text x='{_LEFT + (i + 0.5) * slot:.1f}' y='{_H - _BOTTOM + 14}' font-size='10' text-anchor='middle'>{_e(short)}</text>")
-    parts.append(f"<text x='{_LEFT + pw / 2:.1f}' y='{_H - 4}' font-size='12' text-anchor='middle'>{_e(title)}</text>")
+        short = label if len(label) <= 14 else label[:13] + "…"
+        lx, ly = _LEFT + (i + 0.5) * slot, _TOP + ph + 14
+        if slanted:
+            parts.append(f"<text x='{lx:.1f}' y='{ly:.1f}' font-size='10' text-anchor='end' transform='rotate(-40 {lx:.1f} {ly:.1f})'>{_e(short)}</text>")
+        else:
+            parts.append(f"<text x='{lx:.1f}' y='{ly:.1f}' font-size='10' text-anchor='middle'>{_e(short)}</text>")
+    parts.append(f"<text x='{_LEFT + pw / 2:.1f}' y='{height - 4}' font-size='12' text-anchor='middle'>{_e(title)}</text>")
     parts.append("</svg>")
     return "".join(parts)
 
 
-def _svg_open(title: str) -> str:
-    return (f"<svg xmlns='http://www.w3.org/2000/svg' width='{_W}' height='{_H}' viewBox='0 0 {_W} {_H}' role='img' "
+def _svg_open(title: str, height: int = _H) -> str:
+    return (f"<svg xmlns='http://www.w3.org/2000/svg' width='{_W}' height='{height}' viewBox='0 0 {_W} {height}' role='img' "
             f"aria-label='{_e(title)}: REFERENCE vs CURRENT'>")
 
 
-def _axes(ymax: float) -> list[str]:
-    ph = _H - _TOP - _BOTTOM
+def _axes(ymax: float, height: int = _H, bottom: int = _BOTTOM) -> list[str]:
+    ph = height - _TOP - bottom
     out = [
         f"<line x1='{_LEFT}' y1='{_TOP + ph}' x2='{_W - _RIGHT}' y2='{_TOP + ph}' stroke='#444'/>",
         f"<line x1='{_LEFT}' y1='{_TOP}' x2='{_LEFT}' y2='{_TOP + ph}' stroke='#444'/>",
