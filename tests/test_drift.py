@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 import math
 from pathlib import Path
 
@@ -198,7 +199,9 @@ SYMMETRIC_CATEGORICAL = ("psi", "chi2_statistic", "chi2_p_value")
 
 
 def _assert_symmetric(a: pl.DataFrame, b: pl.DataFrame) -> None:
-    forward = _by_column(drift(a.lazy(), b.lazy()))
+    forward_result = drift(a.lazy(), b.lazy())
+    json.dumps(forward_result, allow_nan=False)  # the --json report never holds NaN or inf
+    forward = _by_column(forward_result)
     backward = _by_column(drift(b.lazy(), a.lazy()))
     for name, f in forward.items():
         g = backward[name]
@@ -298,3 +301,12 @@ def test_kind_mismatch_and_skipped_columns() -> None:
         plan_columns(pl.Schema({"a": pl.Float64}), pl.Schema({"a": pl.String}))
     planned, skipped = plan_columns(pl.Schema({"a": pl.Float64, "t": pl.Datetime("us")}), pl.Schema({"a": pl.Int32, "t": pl.Datetime("us")}))
     assert planned == [("a", "numeric")] and skipped[0]["column"] == "t"
+
+
+def test_constant_columns() -> None:
+    same = _by_column(drift(pl.LazyFrame({"x": [1.0] * 100}), pl.LazyFrame({"x": [1.0] * 100})))["x"]
+    assert same["severity"] == "ok" and same["wasserstein_normed"] == 0.0 and same["psi"] == 0.0
+    moved = _by_column(drift(pl.LazyFrame({"x": [1.0] * 100}), pl.LazyFrame({"x": [2.0] * 100})))["x"]
+    assert moved["severity"] == "alert" and moved["wasserstein"] == 1.0
+    assert moved["wasserstein_normed"] is None  # infinite (zero spread on both sides): reported as null
+    assert moved["ks_statistic"] == 1.0
