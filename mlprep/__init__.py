@@ -17,6 +17,7 @@ __version__ = "0.1.0"
 #: Public functions, loaded on first use: name → module.
 _LAZY = {
     "convert": "mlprep.steps.convert",
+    "drift": "mlprep.steps.drift",
     "profile": "mlprep.steps.profile",
     "join_asof": "mlprep.steps.join",
     "AsofTable": "mlprep.steps.join",

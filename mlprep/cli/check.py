@@ -108,3 +108,9 @@ def _render(result: dict) -> None:
         f"{verdict}: {summary['error']} error(s), {summary['warn']} warning(s), {summary['info']} note(s); "
         f"--fail-on {result['fail_on']}"
     )
+
+
+# `check drift` lives in its own module; it registers onto this sub-app.
+from mlprep.cli import check_drift  # noqa: E402
+
+check_drift.register(app)

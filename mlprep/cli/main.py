@@ -13,8 +13,8 @@ from typing import Annotated, Optional
 import typer
 
 from mlprep import __version__
-from mlprep.cli import console
 from mlprep.cli import check as check_cli
+from mlprep.cli import console
 from mlprep.cli import convert as convert_cli
 from mlprep.cli import join as join_cli
 from mlprep.cli import lineage as lineage_cli
