@@ -18,6 +18,16 @@ __version__ = "0.1.0"
 _LAZY = {
     "convert": "mlprep.steps.convert",
     "profile": "mlprep.steps.profile",
+    "impute": "mlprep.steps.impute",
+    "fit_impute": "mlprep.steps.impute",
+    "apply_impute": "mlprep.steps.impute",
+    "scale": "mlprep.steps.scale",
+    "fit_scale": "mlprep.steps.scale",
+    "apply_scale": "mlprep.steps.scale",
+    "bin": "mlprep.steps.binning",
+    "fit_bin": "mlprep.steps.binning",
+    "apply_bin": "mlprep.steps.binning",
+    "replay": "mlprep.lineage.replay",
 }
 
 __all__ = ["__version__", *_LAZY]
