@@ -63,3 +63,44 @@ def test_replay_errors(pipeline: Path, tmp_path: Path) -> None:
     r = run_mlprep("lineage", "replay", tmp_path / "lacking.parquet", "--like", pipeline / "splits" / "test.parquet", "-o", tmp_path / "o.parquet")
     assert_one_line_error(r, "no fitted step in its history", "split")
     assert not (tmp_path / "o.parquet").exists()
+
+
+CONTRACT = [
+    ("impute", {"cols": ["a", "i", "s"], "strategy": "median", "strategy_for": {"s": "most-frequent"}, "indicator": True}),
+    ("impute", {"cols": ["a"], "strategy": "mean", "drop_rows": 0.0}),
+    ("scale", {"cols": ["a", "i"], "method": "standard"}),
+    ("scale", {"cols": ["a"], "method": "quantile", "n_quantiles": 4, "quantile_output": "normal"}),
+    ("scale", {"cols": ["a", "i"], "method": "yeo-johnson"}),
+    ("bin", {"cols": ["a"], "bins": 3, "strategy": "uniform", "labels": True}),
+    ("bin", {"cols": ["a", "i"], "bins": 2, "strategy": "kmeans"}),
+]
+
+
+@pytest.mark.parametrize("step, params", CONTRACT)
+def test_transform_contract(step: str, params: dict) -> None:
+    """Every registered transform: JSON state, apply(fit) = one-call result, input untouched, row-wise."""
+    from mlprep.fitting import TRANSFORMS, get_transform
+
+    assert step in TRANSFORMS
+    transform = get_transform(step)
+    frame = pl.DataFrame({"a": [0.5, None, 2.0, float("nan"), 8.0, -1.0], "i": [1, 2, None, 4, 4, 9], "s": ["x", None, "y", "x", "y", "x"]})
+    before = frame.clone()
+    state = transform.fit(frame.lazy(), params)
+    again = json.loads(json.dumps(state, allow_nan=False))
+    assert again == state
+    whole = transform.apply(frame.lazy(), again, params).collect()
+    assert frame.equals(before)
+    # a row-wise map: applying to each half gives the rows of the whole, bit for bit
+    halves = pl.concat([transform.apply(part.lazy(), again, params).collect() for part in (frame.head(3), frame.tail(3))])
+    assert halves.equals(whole)
+
+
+def test_every_command_help_ends_with_an_example() -> None:
+    from mlprep.cli.binning import bin_command
+    from mlprep.cli.impute import impute
+    from mlprep.cli.lineage import replay
+    from mlprep.cli.scale import scale
+
+    for fn, name in ((impute, "impute"), (scale, "scale"), (bin_command, "bin"), (replay, "lineage replay")):
+        assert fn.__doc__.strip().splitlines()[-1].strip().startswith(f"Example: mlprep {name} "), name
+        assert f"mlprep {name} " in Path(__file__).resolve().parent.parent.joinpath("README.md").read_text()
