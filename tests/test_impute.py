@@ -133,3 +133,23 @@ def test_property_oracle_and_no_missing_left(rows: list[tuple], strategy: str) -
     assert out.height == frame.height
     assert out.select(pl.all().is_null().sum() + pl.all().is_nan().sum()).row(0) == (0, 0)
     np.testing.assert_allclose(out.to_numpy(), expected, rtol=1e-9, atol=1e-300)
+
+
+def test_fitted_mean_is_independent_of_thread_count(tmp_path) -> None:
+    """Float sums depend on the order batches arrive in; the fitted mean and std must not."""
+    import subprocess
+    import sys
+
+    rng = np.random.default_rng(0)
+    path = tmp_path / "big.parquet"
+    pl.DataFrame({"x": rng.normal(3.0, 2.0, 400_000), "y": rng.lognormal(0, 1, 400_000)}).write_parquet(path, row_group_size=20_000)
+    code = (
+        "import json, polars as pl; from mlprep.steps.impute import fit_impute; from mlprep.steps.scale import fit_scale;"
+        f"lf = pl.scan_parquet({str(path)!r});"
+        "print(json.dumps([fit_impute(lf)['fill'], fit_scale(lf)['stats']]))"
+    )
+    outs = {
+        subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, env={"POLARS_MAX_THREADS": str(t), "PATH": ""}).stdout
+        for t in (1, 3)
+    }
+    assert len(outs) == 1

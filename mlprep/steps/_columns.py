@@ -6,7 +6,7 @@ What "missing" means lives here, once: null always; float NaN too unless ``nan_m
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import polars as pl
@@ -82,3 +82,60 @@ def all_null_error(column: str, where: str) -> InputError:
 def dtype_map(schema: pl.Schema, cols: Sequence[str]) -> dict[str, str]:
     """``{column: dtype}`` of the columns a transform reads, as recorded in its state."""
     return {c: str(schema[c]) for c in cols}
+
+
+def _scale_exponent(bound: float) -> int:
+    """k such that ``bound * 2**k`` is below 2**62 (so a sum of 2**64 such integers fits Int128)."""
+    _, exponent = math.frexp(bound)  # bound < 2**exponent
+    return max(-1000, min(1000, 62 - exponent))
+
+
+def exact_moments(
+    frame: pl.LazyFrame, columns: Mapping[str, tuple[pl.Expr, float, float]], *, variance: bool = True
+) -> dict[str, tuple[float, float]]:
+    """Mean and population variance of each column, independent of thread count and batch order.
+
+    ``columns`` maps a name to (Float64 expression with missing as null, min, max) from an
+    earlier pass. Each value is centred on the midrange ``c``, scaled by a power of two so the
+    largest deviation fills 62 bits, rounded to an integer and summed as Int128: integer sums do
+    not depend on the order rows arrive in, so the result is the same whatever the threads, and
+    the per-value rounding (a relative 2**-62 of the largest deviation) is far below 1e-9.
+    mean = c + Σd/n and var = Σd²/n - (Σd/n)² are then evaluated in exact rational arithmetic.
+    One streaming pass of aggregates.
+    """
+    from fractions import Fraction
+
+    exprs: list[pl.Expr] = []
+    plans: dict[str, tuple[float, int, int]] = {}
+    for name, (expr, lo, hi) in columns.items():
+        lo, hi = float(lo), float(hi)
+        center = lo / 2 + hi / 2
+        half = max(hi - center, center - lo)
+        if not half > 0:
+            plans[name] = (center, 0, 0)
+            exprs.append(expr.count().alias(f"n:{name}"))
+            continue
+        k1 = _scale_exponent(half)
+        k2 = _scale_exponent(half * half) if half * half > 0 else 0
+        d = expr - center
+        plans[name] = (center, k1, k2)
+        exprs += [expr.count().alias(f"n:{name}"), (d * (2.0**k1)).round().cast(pl.Int128).sum().alias(f"s1:{name}")]
+        if variance:
+            exprs.append((d * d * (2.0**k2)).round().cast(pl.Int128).sum().alias(f"s2:{name}"))
+    row = frame.select(exprs).collect(engine="streaming").row(0, named=True) if exprs else {}
+    out: dict[str, tuple[float, float]] = {}
+    for name, (center, k1, k2) in plans.items():
+        n = row[f"n:{name}"]
+        if not n:
+            continue  # no value (e.g. every row dropped): the caller reports it
+        if f"s1:{name}" not in row:
+            out[name] = (center, 0.0)
+            continue
+        mean_d = Fraction(int(row[f"s1:{name}"])) / (Fraction(2) ** k1) / n
+        mean = float(Fraction(center) + mean_d)
+        var = 0.0
+        if variance:
+            mean_sq = Fraction(int(row[f"s2:{name}"])) / (Fraction(2) ** k2) / n
+            var = float(max(mean_sq - mean_d * mean_d, Fraction(0)))
+        out[name] = (mean, var)
+    return out

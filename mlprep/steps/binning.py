@@ -123,8 +123,9 @@ def _fit_sklearn(frame: pl.LazyFrame, name: str, schema: pl.Schema, bins: int, s
     if strategy == "quantile":
         return np.asarray(np.percentile(x, np.linspace(0, 100, bins + 1), method="averaged_inverted_cdf"), dtype=np.float64)
     from sklearn.preprocessing import KBinsDiscretizer
+    from threadpoolctl import threadpool_limits
 
-    with warnings.catch_warnings():
+    with warnings.catch_warnings(), threadpool_limits(1):  # one thread: the same centres on every machine
         warnings.simplefilter("ignore")  # scikit-learn's narrow-bin notice; fit_bin reports its own
         kbd = KBinsDiscretizer(n_bins=bins, encode="ordinal", strategy="kmeans", subsample=None)
         kbd.fit(x.reshape(-1, 1))

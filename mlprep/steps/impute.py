@@ -4,8 +4,9 @@ Missing means null, and float NaN too unless ``nan_missing=False``. Numeric colu
 imputed come out as Float64 (as scikit-learn's ``SimpleImputer`` returns floats); string and
 boolean columns keep their dtype. The fitted state is plain JSON: ``{column: fill value}``.
 
-Fitting is one streaming pass of aggregates (non-missing counts, sums for the mean) over the
-imputed columns; an exact median sorts each median column, and the most frequent value is a
+Fitting is streaming passes of aggregates over the imputed columns: missing counts and
+min/max, then (for the mean) exact integer sums of scaled values, so the mean does not depend on
+the thread count; an exact median sorts each median column, and the most frequent value is a
 ``group_by`` count per column.
 """
 
@@ -18,7 +19,7 @@ import polars as pl
 
 from mlprep.errors import InputError, UsageError
 from mlprep.parsing import select_columns
-from mlprep.steps._columns import all_null_error, check_fraction, dtype_map, finite, is_numeric, missing
+from mlprep.steps._columns import all_null_error, check_fraction, dtype_map, exact_moments, finite, is_numeric, missing
 
 Strategy = Literal["mean", "median", "most-frequent", "constant"]
 STRATEGIES: tuple[str, ...] = ("mean", "median", "most-frequent", "constant")
@@ -123,7 +124,8 @@ def fit_impute(
         had missing values there, so every split gets the same columns).
     drop_rows : drop rows whose fraction of missing values among the imputed columns exceeds this.
     drop_cols : drop columns whose fraction of missing values in train exceeds this.
-    nan_missing : treat float NaN as missing (default); otherwise only null is.
+    nan_missing : treat float NaN as missing (default); otherwise only null is filled and NaN is
+        kept (NaN never enters the mean, median or mode either way).
     drop_all_null : drop a column with no value in train instead of failing.
     where : how messages name the training input.
 
@@ -143,9 +145,16 @@ def fit_impute(
         for name in plan:
             if name + INDICATOR_SUFFIX in schema:
                 raise InputError(f"--indicator would add {name + INDICATOR_SUFFIX!r}, but {where} already has that column; rename it first")
-    rows = frame.select(pl.len().alias("rows"), *[missing(c, schema[c], nan_missing=nan_missing).sum().alias(c) for c in plan])
+    means = [c for c, how in plan.items() if how == "mean"]
+    rows = frame.select(
+        pl.len().alias("rows"),
+        *[missing(c, schema[c], nan_missing=nan_missing).sum().alias(c) for c in plan],
+        *[_present(c, schema, nan_missing).min().alias(f"min:{c}") for c in means],
+        *[_present(c, schema, nan_missing).max().alias(f"max:{c}") for c in means],
+    )
     counts = rows.collect(engine="streaming").row(0, named=True)
     total = counts.pop("rows")
+    bounds = {c: (counts.pop(f"min:{c}"), counts.pop(f"max:{c}")) for c in means}
     dropped: dict[str, str] = {}
     for name, n_missing in counts.items():
         fraction = n_missing / total if total else 1.0
@@ -159,7 +168,7 @@ def fit_impute(
     fit_frame = frame
     if drop_rows is not None and plan:
         fit_frame = frame.filter(~_drop_rows_expr(list(plan), schema, drop_rows, nan_missing))
-    fill = _fit_values(fit_frame, plan, schema, fill_value=fill_value, nan_missing=nan_missing, where=where)
+    fill = _fit_values(fit_frame, plan, schema, bounds, fill_value=fill_value, nan_missing=nan_missing, where=where)
     return {
         "columns": dtype_map(schema, plan),
         "strategies": plan,
@@ -171,25 +180,29 @@ def fit_impute(
     }
 
 
-def _fit_values(
-    frame: pl.LazyFrame, plan: Mapping[str, str], schema: pl.Schema, *, fill_value: str | None, nan_missing: bool, where: str
-) -> dict[str, Any]:
-    def present(c: str) -> pl.Expr:
-        expr = pl.col(c).cast(pl.Float64)
-        return expr.fill_nan(None) if nan_missing and schema[c].is_float() else expr
+def _present(c: str, schema: pl.Schema, nan_missing: bool) -> pl.Expr:
+    """The values statistics are computed from: NaN never counts, even when kept (``nan_missing=False``)."""
+    expr = pl.col(c).cast(pl.Float64)
+    return expr.fill_nan(None) if schema[c].is_float() else expr
 
-    aggs = []
-    for c, how in plan.items():
-        if how == "mean":
-            aggs.append(present(c).mean().alias(c))
-        elif how == "median":
-            aggs.append(present(c).median().alias(c))
+
+def _fit_values(
+    frame: pl.LazyFrame,
+    plan: Mapping[str, str],
+    schema: pl.Schema,
+    bounds: Mapping[str, tuple[Any, Any]],
+    *,
+    fill_value: str | None,
+    nan_missing: bool,
+    where: str,
+) -> dict[str, Any]:
+    aggs = [_present(c, schema, nan_missing).median().alias(c) for c, how in plan.items() if how == "median"]
     queries = [frame.select(aggs)] if aggs else []
     modes = [c for c, how in plan.items() if how == "most-frequent"]
     for c in modes:
         queries.append(
             frame.select(c)
-            .filter(~missing(c, schema[c], nan_missing=nan_missing))
+            .filter(~missing(c, schema[c], nan_missing=True))
             .group_by(c)
             .agg(pl.len().alias("__count"))
             .sort(["__count", c], descending=[True, False])
@@ -199,13 +212,22 @@ def _fit_values(
     stats: dict[str, Any] = dict(results[0].row(0, named=True)) if aggs else {}
     for c, result in zip(modes, results[1:] if aggs else results):
         stats[c] = result[c][0] if result.height else None
+    means = {}
+    for c, how in plan.items():
+        if how == "mean":
+            lo, hi = bounds[c]
+            for value, what in ((lo, "minimum"), (hi, "maximum")):
+                finite(value, column=c, what=what, where=where)
+            means[c] = (_present(c, schema, nan_missing), lo, hi)
+    # exact integer sums: the mean does not depend on thread count or batch order
+    stats.update({c: mean for c, (mean, _) in exact_moments(frame, means, variance=False).items()})
     fill: dict[str, Any] = {}
     for c, how in plan.items():
         dtype = schema[c]
         if how == "constant":
             fill[c] = _constant(fill_value, dtype, c)
             continue
-        value = stats[c]
+        value = stats.get(c)
         if value is None:  # every kept row was missing after --drop-rows
             raise all_null_error(c, where)
         fill[c] = finite(value, column=c, what=how.replace("-", " ") + " value", where=where) if is_numeric(dtype) else value

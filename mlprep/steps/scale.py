@@ -8,7 +8,8 @@ relative): ``standard`` (StandardScaler, population std, a constant column scale
 (``log1p``, nothing fitted). Outputs are Float64; null and NaN are ignored when fitting and
 stay missing in the output; ±inf is an error unless ``inf_as_missing`` (then it becomes null).
 
-Fitting standard/minmax/maxabs is one streaming pass of aggregates; robust sorts each column for
+Fitting minmax/maxabs is one streaming pass of aggregates, standard two (min/max, then exact
+integer sums of scaled deviations, so the mean and std do not depend on thread count); robust sorts each column for
 its exact median and quartiles; yeo-johnson and quantile collect the one column they fit
 (non-missing values only): the lambda is found by scipy's Brent optimisation exactly as
 scikit-learn does it (we call ``PowerTransformer`` on that column), and quantiles are exact over
@@ -24,7 +25,7 @@ import numpy as np
 import polars as pl
 
 from mlprep.errors import InputError, UsageError
-from mlprep.steps._columns import all_null_error, dtype_map, finite, numeric_columns, values
+from mlprep.steps._columns import all_null_error, dtype_map, exact_moments, finite, numeric_columns, values
 
 Method = Literal["standard", "minmax", "robust", "maxabs", "log", "yeo-johnson", "quantile"]
 METHODS: tuple[str, ...] = ("standard", "minmax", "robust", "maxabs", "log", "yeo-johnson", "quantile")
@@ -96,11 +97,18 @@ def fit_scale(
                 raise all_null_error(c, where)
             dropped[c] = "no value in train (--drop-all-null)"
     cols = [c for c in cols if c not in dropped]
+    if method == "standard":  # a second pass: exact, thread-independent mean and variance
+        for c in cols:
+            finite(checks[f"min:{c}"], column=c, what="minimum", where=where)
+            finite(checks[f"max:{c}"], column=c, what="maximum", where=where)
+        moments = exact_moments(
+            frame, {c: (values(c, schema[c], inf_as_missing=inf_as_missing), checks[f"min:{c}"], checks[f"max:{c}"]) for c in cols}
+        )
     stats: dict[str, dict[str, float]] = {}
     for c in cols:
         n = checks[f"n:{c}"]
         if method == "standard":
-            mean, var = checks[f"mean:{c}"], checks[f"var:{c}"]
+            mean, var = moments[c]
             constant = var <= n * EPS * var + (n * mean * EPS) ** 2
             stats[c] = {"mean": finite(mean, column=c, what="mean", where=where), "scale": 1.0 if constant else float(np.sqrt(var))}
         elif method == "minmax":
@@ -139,9 +147,7 @@ def _aggregates(method: str, cols: Sequence[str], schema: pl.Schema, inf_as_miss
     out = []
     for c in cols:
         v = values(c, schema[c], inf_as_missing=inf_as_missing)
-        if method == "standard":
-            out += [v.mean().alias(f"mean:{c}"), v.var(ddof=0).alias(f"var:{c}")]
-        elif method in ("minmax", "log"):
+        if method in ("standard", "minmax", "log"):
             out += [v.min().alias(f"min:{c}"), v.max().alias(f"max:{c}")]
         elif method == "robust":
             out += [
