@@ -23,7 +23,7 @@ def _kbd(x: np.ndarray, bins: int, strategy: str) -> KBinsDiscretizer:
 
 @pytest.mark.parametrize("strategy", ["quantile", "uniform", "kmeans"])
 def test_matches_kbins_on_sample(sample_frame: pl.DataFrame, strategy: str) -> None:
-    train = sample_frame.head(10_000).select("amount", "f0").drop_nulls()
+    train = sample_frame.head(5_000).select("amount", "f0").drop_nulls()
     test = sample_frame.tail(3000).select("amount", "f0").drop_nulls()
     state = fit_bin(train.lazy(), bins=6, strategy=strategy)
     sk = _kbd(train.to_numpy(), 6, strategy)

@@ -185,10 +185,9 @@ def apply_bin(frame: pl.LazyFrame, state: Mapping[str, Any]) -> pl.LazyFrame:
 def bin_report(frame: pl.LazyFrame, state: Mapping[str, Any]) -> dict[str, Any]:
     """Rows per bin of each column in ``frame`` (and the edges), for the manifest."""
     binned = apply_bin(frame.select(list(state["edges"])), state)
-    counts = {}
-    for c in state["edges"]:
-        table = binned.group_by(c).agg(pl.len().alias("rows")).sort(c, nulls_last=True).collect(engine="streaming")
-        counts[c] = {("missing" if k is None else str(k)): int(n) for k, n in table.iter_rows()}
+    queries = [binned.group_by(c).agg(pl.len().alias("rows")).sort(c, nulls_last=True) for c in state["edges"]]
+    tables = pl.collect_all(queries, engine="streaming") if queries else []
+    counts = {c: {("missing" if k is None else str(k)): int(n) for k, n in t.iter_rows()} for c, t in zip(state["edges"], tables)}
     report: dict[str, Any] = {"edges": dict(state["edges"]), "rows_per_bin": counts}
     if state.get("dropped"):
         report["columns_dropped"] = dict(state["dropped"])
