@@ -152,3 +152,27 @@ def test_property_matches_sklearn(xs: list, method: str) -> None:
     # missing stays missing, nothing else becomes missing
     out = apply_scale(frame.lazy(), state).collect()["x"]
     assert out.is_null().to_list() == frame["x"].is_null().to_list()
+
+
+@settings(max_examples=20, deadline=None)
+@given(
+    st.lists(st.one_of(st.none(), st.just(float("nan")), st.floats(-50, 50, allow_nan=False), st.sampled_from([1.0, 2.0])), min_size=1, max_size=30),
+    st.sampled_from(["yeo-johnson", "quantile-uniform", "quantile-normal"]),
+)
+def test_property_power_and_quantile_match_sklearn(xs: list, method: str) -> None:
+    import warnings
+
+    frame = pl.DataFrame({"x": xs}, schema={"x": pl.Float64})
+    assume(frame["x"].fill_nan(None).count() > 0)
+    x = _x(frame, ["x"])
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        if method == "yeo-johnson":
+            sk = PowerTransformer(method="yeo-johnson").fit(x)
+            state = fit_scale(frame.lazy(), method="yeo-johnson")
+        else:
+            output = method.split("-")[1]
+            sk = QuantileTransformer(n_quantiles=10, output_distribution=output, subsample=None).fit(x)
+            state = fit_scale(frame.lazy(), method="quantile", n_quantiles=10, quantile_output=output)
+        expected = sk.transform(x)
+    np.testing.assert_allclose(_scaled(frame, state, ["x"]), expected, rtol=1e-9, atol=1e-9, equal_nan=True)
