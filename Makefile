@@ -41,6 +41,24 @@ $(DEMO)/leakage.json: $(DEMO)/splits/train.parquet $(DEMO)/splits/valid.parquet 
 
 DEMO_OUTPUTS := $(DEMO)/raw.parquet $(DEMO)/profile.json
 DEMO_OUTPUTS += $(DEMO)/joined.parquet $(DEMO)/leakage.json
+
+# Median imputation (with missing-value indicators) fitted on train, applied to all three splits.
+IMPUTED := $(DEMO)/imputed/train.parquet $(DEMO)/imputed/valid.parquet $(DEMO)/imputed/test.parquet
+$(DEMO)/imputed/train.parquet: $(DEMO)/splits/train.parquet $(DEMO)/splits/valid.parquet $(DEMO)/splits/test.parquet
+	$(MLPREP) impute $^ --out-dir $(DEMO)/imputed --strategy median --indicator --cols 'amount,f*'
+$(DEMO)/imputed/valid.parquet $(DEMO)/imputed/test.parquet: $(DEMO)/imputed/train.parquet
+
+# Standard scaling of the imputed numeric features (not the __missing indicators).
+SCALED := $(DEMO)/scaled/train.parquet $(DEMO)/scaled/valid.parquet $(DEMO)/scaled/test.parquet
+$(DEMO)/scaled/train.parquet: $(IMPUTED)
+	$(MLPREP) scale $^ --out-dir $(DEMO)/scaled --method standard --cols 'amount,f?'
+$(DEMO)/scaled/valid.parquet $(DEMO)/scaled/test.parquet: $(DEMO)/scaled/train.parquet
+
+# The serving path: the fitted impute + scale re-applied to raw rows from the recorded state.
+$(DEMO)/served.parquet: $(DEMO)/raw.parquet $(DEMO)/scaled/test.parquet
+	$(MLPREP) lineage replay $< --like $(DEMO)/scaled/test.parquet -o $@
+
+DEMO_OUTPUTS += $(IMPUTED) $(SCALED) $(DEMO)/served.parquet
 DEMO_SHOW    := $(DEMO)/raw.parquet
 
 demo: $(DEMO_OUTPUTS)

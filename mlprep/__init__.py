@@ -22,6 +22,16 @@ _LAZY = {
     "join_asof": "mlprep.steps.join",
     "AsofTable": "mlprep.steps.join",
     "check_leakage": "mlprep.steps.leakage",
+    "impute": "mlprep.steps.impute",
+    "fit_impute": "mlprep.steps.impute",
+    "apply_impute": "mlprep.steps.impute",
+    "scale": "mlprep.steps.scale",
+    "fit_scale": "mlprep.steps.scale",
+    "apply_scale": "mlprep.steps.scale",
+    "bin": "mlprep.steps.binning",
+    "fit_bin": "mlprep.steps.binning",
+    "apply_bin": "mlprep.steps.binning",
+    "replay": "mlprep.lineage.replay",
 }
 
 __all__ = ["__version__", *_LAZY]

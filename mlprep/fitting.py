@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import importlib
 from collections.abc import Callable, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -47,7 +48,11 @@ class Transform:
 
 
 #: Step name → "module:attribute" of its Transform, imported only when used.
-TRANSFORMS: dict[str, str] = {}
+TRANSFORMS: dict[str, str] = {
+    "impute": "mlprep.steps.impute:TRANSFORM",
+    "scale": "mlprep.steps.scale:TRANSFORM",
+    "bin": "mlprep.steps.binning:TRANSFORM",
+}
 
 
 def get_transform(step: str) -> Transform:
@@ -80,15 +85,33 @@ def load_state(state_file: str, step: str) -> tuple[dict[str, Any], dict[str, An
 
 def check_against_state(dataset: Dataset, state: dict[str, Any], *, step: str) -> None:
     """Refuse an input that lacks a fitted column or has it with another dtype."""
-    names = dataset.schema.names()
+    check_schema(dataset.schema, state, step=step, where=repr(dataset.name))
+
+
+def check_schema(schema: "pl.Schema", state: dict[str, Any], *, step: str, where: str) -> None:
+    """Refuse a schema that lacks a column ``state`` was fitted on, or has it with another dtype."""
+    names = schema.names()
     for column, dtype in state.get("columns", {}).items():
         if column not in names:
             from mlprep.errors import missing_column
 
-            raise missing_column(column, names, where=f"{dataset.name!r} (it was fitted on by {step})")
-        actual = str(dataset.schema[column])
+            raise missing_column(column, names, where=f"{where} (it was fitted on by {step})")
+        actual = str(schema[column])
         if actual != dtype:
-            raise StateError(f"column {column!r} of {dataset.name!r} is {actual}, but {step} was fitted on {dtype}; cast it or refit")
+            raise StateError(f"column {column!r} of {where} is {actual}, but {step} was fitted on {dtype}; cast it or refit")
+
+
+@contextmanager
+def naming_input(name: str):
+    """Prefix the input's name to an input error raised by a step that did not know it."""
+    from mlprep.errors import ColumnNotFoundError, InputError
+
+    try:
+        yield
+    except InputError as exc:
+        if isinstance(exc, ColumnNotFoundError) or repr(name) in str(exc):
+            raise
+        raise type(exc)(f"{name!r}: {exc}") from exc
 
 
 def output_paths(inputs: Sequence[Dataset], *, output: str | None, out_dir: str | None) -> list[str]:
@@ -144,13 +167,17 @@ def fit_and_apply(
         run.warn(check_fit_role(train, allow_leakage=allow_leakage))
         if prepare is not None:
             params = prepare(train, params)
-        state = transform.fit(train.frame, params)
+        with naming_input(train.name):
+            state = dict(transform.fit(train.frame, params))
+        for message in state.pop("warnings", None) or []:  # fit notes go to the run's warnings
+            run.warn(message)
         fit_inputs = [train]
     run.params = {**params, "allow_leakage": allow_leakage, "state_file": state_file}
     outputs = []
     for data, path in zip(datasets, paths):
         check_against_state(data, state, step=transform.step)
         frame = transform.apply(data.frame, state, params)
-        report = transform.report(data.frame, state, params) if transform.report else {}
+        with naming_input(data.name):
+            report = transform.report(data.frame, state, params) if transform.report else {}
         outputs.append(Output(path, frame, data_inputs=[data], fit_inputs=fit_inputs, state=state, report=report))
     return run, run.write(outputs), paths

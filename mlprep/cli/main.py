@@ -15,10 +15,13 @@ import typer
 from mlprep import __version__
 from mlprep.cli import check as check_cli
 from mlprep.cli import console
+from mlprep.cli import binning as binning_cli
 from mlprep.cli import convert as convert_cli
+from mlprep.cli import impute as impute_cli
 from mlprep.cli import join as join_cli
 from mlprep.cli import lineage as lineage_cli
 from mlprep.cli import profile as profile_cli
+from mlprep.cli import scale as scale_cli
 
 EXIT_INTERNAL = 70  # EX_SOFTWARE: a bug in mlprep, not the user's mistake
 
@@ -51,6 +54,9 @@ def _root(
 
 convert_cli.register(app)
 profile_cli.register(app)
+impute_cli.register(app)
+scale_cli.register(app)
+binning_cli.register(app)
 app.add_typer(lineage_cli.app, name="lineage")
 app.add_typer(join_cli.app, name="join")
 app.add_typer(check_cli.app, name="check")
