@@ -18,6 +18,10 @@ __version__ = "0.1.0"
 _LAZY = {
     "convert": "mlprep.steps.convert",
     "profile": "mlprep.steps.profile",
+    "split": "mlprep.steps.split",
+    "time_split": "mlprep.steps.split",
+    "time_folds": "mlprep.steps.split",
+    "random_split": "mlprep.steps.split",
 }
 
 __all__ = ["__version__", *_LAZY]

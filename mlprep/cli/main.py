@@ -17,6 +17,7 @@ from mlprep.cli import console
 from mlprep.cli import convert as convert_cli
 from mlprep.cli import lineage as lineage_cli
 from mlprep.cli import profile as profile_cli
+from mlprep.cli import split as split_cli
 
 EXIT_INTERNAL = 70  # EX_SOFTWARE: a bug in mlprep, not the user's mistake
 
@@ -49,6 +50,7 @@ def _root(
 
 convert_cli.register(app)
 profile_cli.register(app)
+split_cli.register(app)
 app.add_typer(lineage_cli.app, name="lineage")
 
 
