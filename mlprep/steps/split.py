@@ -43,6 +43,7 @@ SPLIT_NAMES: dict[int, tuple[Role, ...]] = {2: ("train", "test"), 3: ("train", "
 DEFAULT_RATIOS = (0.7, 0.15, 0.15)
 RATIO_TOLERANCE = 1e-6
 _POS = "__mlprep_split_pos"
+_U = "__mlprep_split_u"
 _NULL_GROUP_KEY = 0x6D6C707265706E75  # the UInt64 key of the null group ("mlprepnu")
 _ISO = "%Y-%m-%dT%H:%M:%S%.f"
 
@@ -109,8 +110,8 @@ def _first_line(exc: BaseException) -> str:
 def _check_empty(rows: dict[str, int], *, allow_empty: bool, why: str) -> None:
     empty = [name for name, count in rows.items() if count == 0]
     if empty and not allow_empty:
-        names = ", ".join(repr(e) for e in empty)
-        raise InputError(f"split {names} would be empty ({why}); change the split options, or pass --allow-empty to write empty files")
+        names = ("split " + repr(empty[0])) if len(empty) == 1 else "splits " + ", ".join(repr(e) for e in empty)
+        raise InputError(f"{names} would be empty ({why}); change the split options, or pass --allow-empty to write empty files")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -197,13 +198,17 @@ def tie_cut(times: np.ndarray, k: int) -> int:
     return lo if k - lo <= hi - k else hi
 
 
+def _position(share: float, n: int) -> int:
+    """``share * n`` rounded half up (not to even), tolerant of float error in summed ratios."""
+    return int(math.floor(share * n + 0.5 + 1e-9))
+
+
 def ratio_cuts(times: np.ndarray, ratios: Sequence[float]) -> list[int]:
     """Cut positions (tie-respecting) that give row shares as close to ``ratios`` as ties allow."""
     n = len(times)
-    cuts, acc = [], 0.0
-    for r in ratios[:-1]:
-        acc += r
-        cuts.append(tie_cut(times, int(round(acc * n))))
+    cuts = []
+    for j in range(1, len(ratios)):
+        cuts.append(tie_cut(times, _position(math.fsum(ratios[:j]), n)))
     for i in range(1, len(cuts)):
         cuts[i] = max(cuts[i], cuts[i - 1])
     return cuts
@@ -489,7 +494,7 @@ def time_folds(
     times, nulls = sorted_times(frame, time_col, drop_null_time=drop_null_time, where=where)
     n = len(times)
 
-    region = tie_cut(times, int(round((1.0 - float(test_ratio)) * n))) if test_ratio is not None else n
+    region = tie_cut(times, _position(1.0 - float(test_ratio), n)) if test_ratio is not None else n
     size = region // (folds + 1)
     if size == 0:
         raise InputError(
@@ -676,14 +681,14 @@ def _check_key(frame: pl.LazyFrame, key_col: str, *, where: str) -> list[str]:
     return []
 
 
-def _output_frames(frame: pl.LazyFrame, has_pos: bool, masks: Sequence[pl.Expr], names: Sequence[Role], rows: dict[str, int]) -> list[SplitPart]:
-    parts = []
-    for name, mask in zip(names, masks):
-        out = frame.filter(mask)
-        if has_pos:
-            out = out.drop(_POS)
-        parts.append(SplitPart(name, name, out, rows[name]))
-    return parts
+def _output_frames(frame: pl.LazyFrame, helpers: Sequence[str], masks: Sequence[pl.Expr], names: Sequence[Role], rows: dict[str, int]) -> list[SplitPart]:
+    """One filtered frame per split, without the helper columns the filters used."""
+    return [SplitPart(name, name, frame.filter(mask).drop(helpers), rows[name]) for name, mask in zip(names, masks)]
+
+
+def _with_draw(frame: pl.LazyFrame, u: pl.Expr, has_pos: bool) -> tuple[pl.LazyFrame, list[str]]:
+    """Compute the keyed number once as a column (cheaper than repeating it in every filter)."""
+    return frame.with_columns(u.alias(_U)), [_POS, _U] if has_pos else [_U]
 
 
 def _plain_split(frame, schema, ratios, names, *, seed, key_col, where) -> SplitResult:
@@ -707,8 +712,9 @@ def _plain_split(frame, schema, ratios, names, *, seed, key_col, where) -> Split
         "rows": rows,
         "shares": {k: round(v / total, 6) if total else None for k, v in rows.items()},
     }
-    masks = [_band(u, thresholds, j) for j in range(len(names))]
-    return SplitResult(_output_frames(framed, has_pos, masks, names, rows), report, warnings)
+    drawn, helpers = _with_draw(framed, u, has_pos)
+    masks = [_band(pl.col(_U), thresholds, j) for j in range(len(names))]
+    return SplitResult(_output_frames(drawn, helpers, masks, names, rows), report, warnings)
 
 
 def _class_key(column: str, dtype: pl.DataType, *, where: str) -> pl.Expr:
@@ -798,8 +804,9 @@ def _stratified_split(frame, schema, ratios, names, *, seed, stratify, key_col, 
         "shares": {k: round(v / total, 6) for k, v in rows.items()},
         "class_counts": class_counts,
     }
-    masks = [_band(u, thr_exprs, j) for j in range(len(names))]
-    return SplitResult(_output_frames(framed, has_pos, masks, names, rows), report, warnings)
+    drawn, helpers = _with_draw(framed, u, has_pos)
+    masks = [_band(pl.col(_U), thr_exprs, j) for j in range(len(names))]
+    return SplitResult(_output_frames(drawn, helpers, masks, names, rows), report, warnings)
 
 
 def _class_lookup(cls: pl.Expr, table: dict[Any, float]) -> pl.Expr:
@@ -835,8 +842,9 @@ def _group_split(frame, schema, ratios, names, *, seed, group_col) -> SplitResul
         "shares": {k: round(v / total, 6) for k, v in rows.items()},
         "groups": {name: int(by_split.get(j, (0, 0))[1]) for j, name in enumerate(names)},
     }
-    masks = [_band(u, thresholds, j) for j in range(len(names))]
-    return SplitResult(_output_frames(frame, False, masks, names, rows), report)
+    drawn, helpers = _with_draw(frame, u, False)
+    masks = [_band(pl.col(_U), thresholds, j) for j in range(len(names))]
+    return SplitResult(_output_frames(drawn, helpers, masks, names, rows), report)
 
 
 def assign_groups_stratified(counts: np.ndarray, ratios: Sequence[float], order: np.ndarray) -> np.ndarray:
@@ -918,8 +926,9 @@ def _stratified_group_split(frame, schema, ratios, names, *, seed, stratify, gro
         warnings.append(f"--stratify with --group-col: some classes are absent from a split ({shown}); too few groups hold them")
     key_values = gkeys.to_list()
     members = [[key_values[g] for g in np.flatnonzero(assignment == j)] for j in range(len(names))]
-    masks = [gkey.is_in(pl.Series(m, dtype=pl.UInt64).implode()) for m in members]
-    return SplitResult(_output_frames(frame, False, masks, names, rows), report, warnings)
+    drawn = frame.with_columns(gkey.alias(_U))
+    masks = [pl.col(_U).is_in(pl.Series(m, dtype=pl.UInt64).implode()) for m in members]
+    return SplitResult(_output_frames(drawn, [_U], masks, names, rows), report, warnings)
 
 
 # ---------------------------------------------------------------------------------------------
