@@ -225,6 +225,10 @@ def test_split_option_combinations():
         split(lf, time_col="t", test_ratio=0.2)
     with pytest.raises(UsageError, match="--window rolling needs --train-span"):
         split(lf, time_col="t", folds=2, window="rolling")
+    with pytest.raises(UsageError, match="--window 'sliding' must be expanding or rolling"):
+        split(lf, time_col="t", folds=2, window="sliding", train_span="1h")  # type: ignore[arg-type]
+    with pytest.raises(UsageError, match="--train-span applies to --window rolling only"):
+        split(lf, time_col="t", folds=2, train_span="1h")
     assert split(lf, time_col="t").report["rows"] == {"train": 7, "valid": 2, "test": 1}
 
 
