@@ -418,6 +418,14 @@ def test_key_col_assignment_survives_appended_rows():
     assert moved <= 60, moved  # 1000 appended rows; a positional key would move about half of 3000
 
 
+def test_empty_input_is_an_error():
+    empty = pl.LazyFrame({"y": [], "t": []}, schema={"y": pl.Int64, "t": pl.Datetime("us")})
+    with pytest.raises(InputError, match="has no rows; there is nothing to split"):
+        random_split(empty, ratios=[0.5, 0.5], stratify="y")
+    with pytest.raises(InputError, match="has no non-null values"):
+        time_split(empty, time_col="t", ratios=[0.5, 0.5])
+
+
 def test_allocate_is_within_one_row():
     for n in range(1, 60):
         for ratios in ([0.7, 0.15, 0.15], [0.5, 0.5], [0.1, 0.3, 0.6]):

@@ -612,6 +612,8 @@ def random_split(
     for column, option in ((stratify, "--stratify"), (group_col, "--group-col"), (key_col, "--key-col")):
         if column is not None:
             _require(schema, column, where=where, option=option)
+    if int(frame.select(pl.len()).collect(engine="streaming").item()) == 0:
+        raise InputError(f"{where} has no rows; there is nothing to split")
     warnings = []
     temporal = [name for name, dtype in schema.items() if isinstance(dtype, (pl.Date, pl.Datetime))]
     if temporal:
