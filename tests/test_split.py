@@ -217,11 +217,11 @@ def test_split_option_combinations():
         split(lf)
     with pytest.raises(UsageError, match="do not go together"):
         split(lf, time_col="t", random=True)
-    with pytest.raises(UsageError, match="--gap need --time-col"):
+    with pytest.raises(UsageError, match="--gap: for time splits only; add --time-col COL, or leave out this option"):
         split(lf, random=True, gap="1d")
     with pytest.raises(UsageError, match="--folds does not go with --ratios"):
         split(lf, time_col="t", folds=2, ratios=[0.5, 0.5])
-    with pytest.raises(UsageError, match="--test-ratio apply to --folds only"):
+    with pytest.raises(UsageError, match="--test-ratio: for --folds only"):
         split(lf, time_col="t", test_ratio=0.2)
     with pytest.raises(UsageError, match="--window rolling needs --train-span"):
         split(lf, time_col="t", folds=2, window="rolling")

@@ -611,7 +611,7 @@ def random_split(
     schema = frame.collect_schema()
     for column, option in ((stratify, "--stratify"), (group_col, "--group-col"), (key_col, "--key-col")):
         if column is not None:
-            _require(schema, column, where=where, option=option)
+            _check_plain(column, _require(schema, column, where=where, option=option), option=option, where=where)
     if int(frame.select(pl.len()).collect(engine="streaming").item()) == 0:
         raise InputError(f"{where} has no rows; there is nothing to split")
     warnings = []
@@ -622,7 +622,7 @@ def random_split(
             f"test rows; if rows are events in time, use --time-col {temporal[0]}"
         )
     if group_col is not None and stratify is not None:
-        result = _stratified_group_split(frame, schema, ratios, names, seed=seed, stratify=stratify, group_col=group_col)
+        result = _stratified_group_split(frame, schema, ratios, names, seed=seed, stratify=stratify, group_col=group_col, where=where)
     elif group_col is not None:
         result = _group_split(frame, schema, ratios, names, seed=seed, group_col=group_col)
     elif stratify is not None:
@@ -719,10 +719,14 @@ def _plain_split(frame, schema, ratios, names, *, seed, key_col, where) -> Split
     return SplitResult(_output_frames(drawn, helpers, masks, names, rows), report, warnings)
 
 
+def _check_plain(column: str, dtype: pl.DataType, *, option: str, where: str) -> None:
+    if isinstance(dtype, (pl.List, pl.Array, pl.Struct, pl.Object)):
+        raise InputError(f"{option} column {column!r} of {where} is {dtype}; use a column of plain values (text, numbers, booleans, dates)")
+
+
 def _class_key(column: str, dtype: pl.DataType, *, where: str) -> pl.Expr:
     """A class column as text (null stays null): one key type for any class dtype."""
-    if isinstance(dtype, (pl.List, pl.Array, pl.Struct, pl.Object)):
-        raise InputError(f"--stratify column {column!r} of {where} is {dtype}; stratify on a column of plain values (text, numbers, booleans)")
+    _check_plain(column, dtype, option="--stratify", where=where)
     return pl.col(column).cast(pl.String)
 
 
@@ -882,8 +886,8 @@ def assign_groups_stratified(counts: np.ndarray, ratios: Sequence[float], order:
     return out
 
 
-def _stratified_group_split(frame, schema, ratios, names, *, seed, stratify, group_col) -> SplitResult:
-    cls = _class_key(stratify, schema[stratify], where="the input")
+def _stratified_group_split(frame, schema, ratios, names, *, seed, stratify, group_col, where) -> SplitResult:
+    cls = _class_key(stratify, schema[stratify], where=where)
     gkey = _group_key(group_col, schema[group_col])
     table = frame.group_by(gkey.alias("g"), cls.alias("c")).agg(pl.col(stratify).first().alias("o"), pl.len()).collect(engine="streaming")
     class_table = table.group_by("c").agg(pl.col("o").first()).sort("c", nulls_last=True)
@@ -982,7 +986,7 @@ def split(
         if window != "expanding":
             time_only.append("--window")
         if time_only:
-            raise UsageError(f"{', '.join(time_only)} need --time-col: they apply to time splits only")
+            raise UsageError(f"{', '.join(time_only)}: for time splits only; add --time-col COL, or leave out {'these options' if len(time_only) > 1 else 'this option'}")
         return random_split(frame, ratios=ratios or DEFAULT_RATIOS, seed=seed, stratify=stratify, group_col=group_col,
                             key_col=key_col, allow_empty=allow_empty, where=where)
     if key_col is not None:
@@ -995,7 +999,7 @@ def split(
     extra = [f for f, on in (("--test-ratio", test_ratio is not None), ("--train-span", train_span is not None),
                              ("--window", window != "expanding")) if on]
     if extra:
-        raise UsageError(f"{', '.join(extra)} apply to --folds only")
+        raise UsageError(f"{', '.join(extra)}: for --folds only; add --folds K, or leave out {'these options' if len(extra) > 1 else 'this option'}")
     if ratios is not None and cutoffs is not None:
         raise UsageError("give either --ratios or --cutoffs, not both")
     if cutoffs is None:
