@@ -498,3 +498,42 @@ def test_property_group_splits_are_disjoint_and_complete(groups, seed, stratifie
     assert set(out["train"]["g"]).isdisjoint(set(out["test"]["g"]))
     assert sorted(pl.concat(list(out.values()))["x"].to_list()) == list(range(len(groups)))
     assert {k: v.height for k, v in out.items()} == result.report["rows"]
+
+
+@settings(max_examples=30, deadline=None)
+@given(
+    minutes=st.lists(st.integers(0, 60), min_size=12, max_size=80),
+    folds=st.integers(1, 4),
+    gap=st.integers(0, 4),
+    test_ratio=st.sampled_from([None, 0.2]),
+    rolling=st.booleans(),
+)
+def test_property_time_folds_order_and_accounting(minutes, folds, gap, test_ratio, rolling):
+    window = {"window": "rolling", "train_span": "20m"} if rolling else {}
+    try:
+        result = time_folds(minutes_frame(minutes), time_col="t", folds=folds, gap=f"{gap}m", test_ratio=test_ratio, allow_empty=True, **window)
+    except InputError as exc:  # too few rows before the test split for this many folds
+        assert "folds need at least" in str(exc)
+        return
+    out = collect(result)
+    assert {k: v.height for k, v in out.items()} == result.report["rows"]
+    test = out.get("test")
+    for k in range(1, folds + 1):
+        train, valid = out[f"fold-{k}/train"], out[f"fold-{k}/valid"]
+        if train.height and valid.height:
+            assert train["t"].max() < valid["t"].min()
+        if test is not None and valid.height and test.height:
+            assert valid["t"].max() < test["t"].min()
+        if k < folds and valid.height and out[f"fold-{k + 1}/valid"].height:
+            assert valid["t"].max() < out[f"fold-{k + 1}/valid"]["t"].min()
+    # the validation blocks, the gap drops and the test split partition the rows after fold 1's cut
+    after_first_cut = sum(v.height for k, v in out.items() if k.endswith("valid") or k == "test")
+    after_first_cut += sum(result.report["dropped_by_gap"].values())
+    first_cut = dt.datetime.fromisoformat(result.report["cutoffs"][0])
+    assert after_first_cut == sum(1 for m in minutes if T0 + dt.timedelta(minutes=m) >= first_cut)
+    if rolling:  # each training window covers the 20 minutes before its cut
+        for k, cut in enumerate(result.report["cutoffs"], start=1):
+            train = out[f"fold-{k}/train"]
+            cut_time = dt.datetime.fromisoformat(cut)
+            expected = sum(1 for m in minutes if cut_time - dt.timedelta(minutes=20) <= T0 + dt.timedelta(minutes=m) < cut_time)
+            assert train.height == expected
