@@ -32,6 +32,10 @@ _LAZY = {
     "fit_bin": "mlprep.steps.binning",
     "apply_bin": "mlprep.steps.binning",
     "replay": "mlprep.lineage.replay",
+    "split": "mlprep.steps.split",
+    "time_split": "mlprep.steps.split",
+    "time_folds": "mlprep.steps.split",
+    "random_split": "mlprep.steps.split",
 }
 
 __all__ = ["__version__", *_LAZY]

@@ -22,6 +22,7 @@ from mlprep.cli import join as join_cli
 from mlprep.cli import lineage as lineage_cli
 from mlprep.cli import profile as profile_cli
 from mlprep.cli import scale as scale_cli
+from mlprep.cli import split as split_cli
 
 EXIT_INTERNAL = 70  # EX_SOFTWARE: a bug in mlprep, not the user's mistake
 
@@ -57,6 +58,7 @@ profile_cli.register(app)
 impute_cli.register(app)
 scale_cli.register(app)
 binning_cli.register(app)
+split_cli.register(app)
 app.add_typer(lineage_cli.app, name="lineage")
 app.add_typer(join_cli.app, name="join")
 app.add_typer(check_cli.app, name="check")
