@@ -18,6 +18,17 @@ __version__ = "0.1.0"
 _LAZY = {
     "convert": "mlprep.steps.convert",
     "profile": "mlprep.steps.profile",
+    "encode_hash": "mlprep.steps.encode_hash",
+    "hash_report": "mlprep.steps.encode_hash",
+    "fit_onehot": "mlprep.steps.encode",
+    "apply_onehot": "mlprep.steps.encode",
+    "fit_ordinal": "mlprep.steps.encode",
+    "apply_ordinal": "mlprep.steps.encode",
+    "fit_counts": "mlprep.steps.encode",
+    "apply_counts": "mlprep.steps.encode",
+    "fit_target": "mlprep.steps.encode_target",
+    "apply_target": "mlprep.steps.encode_target",
+    "cross_fit_target": "mlprep.steps.encode_target",
 }
 
 __all__ = ["__version__", *_LAZY]

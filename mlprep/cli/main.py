@@ -15,6 +15,7 @@ import typer
 from mlprep import __version__
 from mlprep.cli import console
 from mlprep.cli import convert as convert_cli
+from mlprep.cli import encode as encode_cli
 from mlprep.cli import lineage as lineage_cli
 from mlprep.cli import profile as profile_cli
 
@@ -50,6 +51,7 @@ def _root(
 convert_cli.register(app)
 profile_cli.register(app)
 app.add_typer(lineage_cli.app, name="lineage")
+app.add_typer(encode_cli.app, name="encode")
 
 
 def _terminate(signum: int, _frame: object) -> None:
