@@ -31,6 +31,19 @@ $(DEMO)/profile.json: $(DEMO)/raw.parquet
 DEMO_OUTPUTS := $(DEMO)/raw.parquet $(DEMO)/profile.json
 DEMO_SHOW    := $(DEMO)/raw.parquet
 
+# encode: hash merchant into 64 dense buckets (stateless), then one-hot category fitted on train
+$(DEMO)/hashed/train.parquet: $(DEMO)/scaled/train.parquet $(DEMO)/scaled/valid.parquet $(DEMO)/scaled/test.parquet
+	$(MLPREP) encode hash $^ --cols merchant --n-features 64 --form dense --report --out-dir $(DEMO)/hashed
+$(DEMO)/hashed/valid.parquet $(DEMO)/hashed/test.parquet: $(DEMO)/hashed/train.parquet
+	@test -f $@
+
+$(DEMO)/encoded/train.parquet: $(DEMO)/hashed/train.parquet $(DEMO)/hashed/valid.parquet $(DEMO)/hashed/test.parquet
+	$(MLPREP) encode onehot $^ --cols category --min-frequency 0.01 --out-dir $(DEMO)/encoded
+$(DEMO)/encoded/valid.parquet $(DEMO)/encoded/test.parquet: $(DEMO)/encoded/train.parquet
+	@test -f $@
+
+DEMO_OUTPUTS += $(DEMO)/encoded/train.parquet $(DEMO)/encoded/valid.parquet $(DEMO)/encoded/test.parquet
+
 demo: $(DEMO_OUTPUTS)
 	@echo
 	@echo "Outputs and their lineage manifests (*.lineage.json) are in $(DEMO)/:"

@@ -140,9 +140,10 @@ def _print_hash_report(paths: list[str], manifests: list[Any]) -> None:
         if "features" not in rep:
             continue
         table = Table(title=f"{path}: collisions in {rep['n_features']:,} buckets ({rep['hash_scheme']})")
-        for head in ("feature", "distinct values", "buckets used", "colliding share", "expected"):
-            table.add_column(head, justify="left" if head == "feature" else "right")
         rows = [*rep["features"].items(), ("(all features)", rep["all_features"])]
+        table.add_column("feature", no_wrap=True, min_width=max(len(name) for name, _ in rows))
+        for head in ("distinct values", "buckets used", "colliding share", "expected share"):
+            table.add_column(head, justify="right")
         for name, f in rows:
             table.add_row(name, f"{f['distinct_values']:,}", f"{f['buckets_used']:,}", f"{f['colliding_share']:.2%}", f"{f['expected_colliding_share']:.2%}")
         console.render(table, to_stdout="-" not in paths)
