@@ -212,3 +212,12 @@ def test_transform_is_replayable_and_checks_scheme() -> None:
     )
     with pytest.raises(StateError, match="scheme 'v0'"):
         HASH.apply(FRAME.lazy(), {**state, "hash_scheme": "v0"}, params)
+
+
+@pytest.mark.parametrize("n_features", [1, 3, 2**20])
+def test_single_feature_sparse_equals_feature_hasher(n_features: int) -> None:
+    expected = FeatureHasher(n_features=n_features, input_type="dict").transform(_dicts(FRAME, ["merchant"]))
+    rows = encode_hash(FRAME.lazy(), cols=["merchant"], n_features=n_features, form="sparse").collect()["hash"].to_list()
+    for i, row in enumerate(rows):
+        span = slice(expected.indptr[i], expected.indptr[i + 1])
+        assert [(e["index"], e["value"]) for e in row] == list(zip(expected.indices[span].tolist(), expected.data[span].tolist()))

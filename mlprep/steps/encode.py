@@ -295,12 +295,13 @@ def apply_onehot(frame: "pl.LazyFrame", state: dict[str, Any], *, keep: bool = F
         frequent = enc["frequent"]
         # code k for the k-th frequent category, -1 for anything else (infrequent or unseen)
         codes.append(_value_expr(as_text(col), frequent, list(range(len(frequent))), default=-1, dtype=pl.Int32).alias(code))
+        position = {v: k for k, v in enumerate(frequent)}
         exprs = []
         for out in enc["outputs"]:
             if out.get("infrequent"):
                 expr = pl.col(code) == -1
             else:
-                expr = pl.col(code) == frequent.index(out["value"])
+                expr = pl.col(code) == position[out["value"]]
             exprs.append(expr.cast(pl.UInt8).alias(out["name"]))
             new_names.append(out["name"])
         outputs[col] = exprs

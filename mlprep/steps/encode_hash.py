@@ -178,16 +178,23 @@ def encode_hash(
             for j in range(n_features)
         ]
         return frame.with_columns(temps).select([*kept, *dense])
-    # sparse: sum the values of features that share a bucket into the first of them
+    # sparse: FeatureHasher's CSR row. Features that share a bucket are summed into the first of
+    # them; the surviving entries are ranked by bucket (horizontal comparisons, no per-row sort)
+    # and laid out in order in a fixed-width array, then cut to each row's entry count.
     check_output_names(names, [SPARSE_COLUMN], dropped=dropped, step="encode hash")
-    entries = []
-    for k in range(len(features)):
-        total = pl.sum_horizontal([pl.when(b[j] == b[k]).then(s[j]).otherwise(0.0) for j in range(len(features))])
-        first = b[k].is_not_null()
+    k_all = range(len(features))
+    first = []
+    for k in k_all:
+        alive = b[k].is_not_null()
         for j in range(k):
-            first = first & ~(b[j] == b[k]).fill_null(False)
-        entries.append(pl.when(first).then(pl.struct(b[k].alias("index"), total.alias("value"))))
-    sparse = pl.concat_list(entries).list.drop_nulls().list.sort().alias(SPARSE_COLUMN) if entries else pl.lit([], pl.List(pl.Struct({"index": pl.UInt32, "value": pl.Float64}))).alias(SPARSE_COLUMN)
+            alive = alive & ~(b[j] == b[k]).fill_null(False)
+        first.append(alive)
+    totals = [pl.sum_horizontal([pl.when(b[j] == b[k]).then(s[j]).otherwise(0.0) for j in k_all]) for k in k_all]
+    ranks = [pl.sum_horizontal([(first[j] & (b[j] < b[k])).fill_null(False).cast(pl.UInt32) for j in k_all if j != k]) if len(features) > 1 else pl.lit(0, pl.UInt32) for k in k_all]
+    entry = [pl.struct(b[k].alias("index"), totals[k].alias("value")) for k in k_all]
+    slots = [pl.coalesce([pl.when(first[k] & (ranks[k] == p)).then(entry[k]) for k in k_all]) for p in k_all]
+    count = pl.sum_horizontal([f.cast(pl.UInt32) for f in first])
+    sparse = pl.concat_arr(slots).arr.to_list().list.head(count).alias(SPARSE_COLUMN)
     return frame.with_columns(temps).select([*kept, sparse])
 
 
