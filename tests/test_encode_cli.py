@@ -177,3 +177,12 @@ def test_help_example_runs(tmp_path: Path, command: str) -> None:
     args = [str(tmp_path / Path(a).name) if a.startswith("out/") else a for a in args]
     assert run_mlprep(*args, cwd=ROOT).returncode == 0
     assert "--help" not in args and load_manifest(Path(args[args.index("-o") + 1])) is not None
+
+
+def test_continuous_target_is_byte_identical_whatever_the_thread_count(tmp_path: Path) -> None:
+    for threads in ("1", "2"):
+        (tmp_path / threads).mkdir()
+        run_mlprep("encode", "target", SAMPLE, "--cols", "merchant", "--target", "amount", "-o", "out.parquet", "-q",
+                   cwd=tmp_path / threads, env={"POLARS_MAX_THREADS": threads}, check=True)
+    assert (tmp_path / "1" / "out.parquet").read_bytes() == (tmp_path / "2" / "out.parquet").read_bytes()
+    assert _manifest(tmp_path / "1" / "out.parquet")["state"]["target_type"] == "continuous"
