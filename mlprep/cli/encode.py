@@ -22,6 +22,11 @@ app = typer.Typer(help="Encode categorical columns: hashing trick, one-hot, ordi
 Inputs = Annotated[list[str], typer.Argument(help="TRAIN first (fitted on), then other inputs to apply the fit to (e.g. valid, test).", metavar="TRAIN [OTHER]...")]
 OutputOpt = Annotated[Optional[str], typer.Option("--output", "-o", help="Output Parquet file for a single input, or - for stdout.", metavar="PATH")]
 OutDirOpt = Annotated[Optional[str], typer.Option("--out-dir", help="Folder for the outputs, which keep their input file names (created if missing).", metavar="DIR")]
+HashInputs = Annotated[list[str], typer.Argument(help="Inputs to hash, all the same way (e.g. train valid test).", metavar="INPUT...")]
+HashState = Annotated[
+    Optional[str],
+    typer.Option("--state", help="Reuse the columns and options recorded by an earlier `encode hash` output (Parquet or its .lineage.json).", metavar="FILE"),
+]
 Keep = Annotated[bool, typer.Option("--keep", help="Keep the original columns next to their encodings (default: drop them).")]
 
 
@@ -90,7 +95,7 @@ def _run(
 
 @app.command("hash")
 def hash_(
-    inputs: Inputs,
+    inputs: HashInputs,
     cols: options.Cols = None,
     n_features: Annotated[int, typer.Option("--n-features", help="Number of hash buckets N (FeatureHasher's n_features); powers of two recommended.", metavar="N")] = 2**20,
     cross: Annotated[
@@ -104,7 +109,7 @@ def hash_(
     keep: Keep = False,
     output: OutputOpt = None,
     out_dir: OutDirOpt = None,
-    state: options.State = None,
+    state: HashState = None,
     quiet: options.Quiet = False,
     as_json: options.Json = False,
 ) -> None:
