@@ -83,8 +83,8 @@ def target_folds(frame: "pl.LazyFrame", *, cv: int = 5, seed: int = 0, fold_key:
 def _check_options(cv: int, smooth: str | float, target_type: str) -> None:
     if isinstance(cv, bool) or not isinstance(cv, int) or cv < 2:
         raise UsageError(f"--cv {cv!r} must be an integer of at least 2 (folds for cross-fitting the training split)")
-    if smooth != "auto" and not (isinstance(smooth, (int, float)) and not isinstance(smooth, bool) and smooth >= 0 and smooth == smooth):
-        raise UsageError(f"--smooth {smooth!r} must be auto or a number >= 0")
+    if smooth != "auto" and not (isinstance(smooth, (int, float)) and not isinstance(smooth, bool) and 0 <= smooth < float("inf")):
+        raise UsageError(f"--smooth {smooth!r} must be auto or a finite number >= 0")
     if target_type not in ("auto", "binary", "multiclass", "continuous"):
         raise UsageError(f"--target-type {target_type!r} must be auto, binary, multiclass or continuous")
 
@@ -100,6 +100,8 @@ def _target_info(frame: "pl.LazyFrame", target: str, dtype: "pl.DataType", targe
     stats = frame.select(checks).collect(engine="streaming").row(0, named=True)
     if stats["nulls"]:
         raise InputError(f"target column {target!r} has {stats['nulls']} null value(s) in the training input; drop or impute them before target encoding")
+    if stats["unique"] == 0:
+        raise InputError(f"the training input has no rows to fit target column {target!r} on; give a non-empty TRAIN")
     if stats.get("nans") or stats.get("infs"):
         raise InputError(f"target column {target!r} has NaN or infinite values in the training input; drop or impute them before target encoding")
     if target_type == "auto":
