@@ -21,12 +21,39 @@ install: $(STAMP)
 test: $(STAMP)
 	$(BIN)/python -m pytest -q -p no:cacheprovider
 
-# ---- the sample pipeline: each file is made by one mlprep step from the one before ----------
+# ---- the sample pipeline: each file is made by one mlprep step from the ones before ------------
+# A pattern rule with several targets (the % matches one letter of the folder name) is how any
+# GNU make expresses "one run makes all three splits".
+splits_in = $(1)/train.parquet $(1)/valid.parquet $(1)/test.parquet
+.SECONDARY:  # keep every intermediate demo file: each is a step's output worth inspecting
+
 $(DEMO)/raw.parquet: sample_data/transactions.parquet $(STAMP)
 	$(MLPREP) convert $< -o $@
 
 $(DEMO)/profile.json: $(DEMO)/raw.parquet
-	$(MLPREP) profile $< --json > $@
+	$(MLPREP) profile $< --json > $@.tmp && mv $@.tmp $@
+
+# Time split 70/15/15: train is earlier than valid, which is earlier than test.
+$(call splits_in,$(DEMO)/split%): $(DEMO)/raw.parquet
+	$(MLPREP) split $< --time-col event_time --ratios 0.7,0.15,0.15 --out-dir $(DEMO)/split$*
+
+# Median imputation with missing-value indicators, fitted on train, applied to all three splits.
+$(call splits_in,$(DEMO)/impute%): $(call splits_in,$(DEMO)/splits)
+	$(MLPREP) impute $^ --out-dir $(DEMO)/impute$* --strategy median --indicator --cols 'amount,f*'
+
+# Standard scaling of the imputed numeric features (not the __missing indicators).
+$(call splits_in,$(DEMO)/scale%): $(call splits_in,$(DEMO)/imputed)
+	$(MLPREP) scale $^ --out-dir $(DEMO)/scale$* --method standard --cols 'amount,f?'
+
+# Hash merchant into 64 dense buckets (stateless), then one-hot category fitted on train.
+$(call splits_in,$(DEMO)/hashe%): $(call splits_in,$(DEMO)/scaled)
+	$(MLPREP) encode hash $^ --cols merchant --n-features 64 --form dense --report --out-dir $(DEMO)/hashe$*
+$(call splits_in,$(DEMO)/encode%): $(call splits_in,$(DEMO)/hashed)
+	$(MLPREP) encode onehot $^ --cols category --min-frequency 0.01 --out-dir $(DEMO)/encode$*
+
+# The serving path: every fitted step recorded in the test split's lineage, re-applied to raw rows.
+$(DEMO)/served.parquet: $(DEMO)/raw.parquet $(DEMO)/encoded/test.parquet
+	$(MLPREP) lineage replay $< --like $(DEMO)/encoded/test.parquet -o $@
 
 # Point-in-time join: each transaction gets its user's latest feature snapshot taken before it.
 $(DEMO)/joined.parquet: $(DEMO)/raw.parquet sample_data/user_features.parquet
@@ -34,41 +61,14 @@ $(DEMO)/joined.parquet: $(DEMO)/raw.parquet sample_data/user_features.parquet
 		--feature-time-col snapshot_time --max-age 30d --prefix u_ -o $@
 
 # Final gate: leakage between the splits (exit 1, failing make, on an error-level finding).
-$(DEMO)/leakage.json: $(DEMO)/splits/train.parquet $(DEMO)/splits/valid.parquet $(DEMO)/splits/test.parquet
+$(DEMO)/leakage.json: $(call splits_in,$(DEMO)/splits)
 	$(MLPREP) check leakage $^ --time-col event_time --target is_fraud --group-col user_id
 	$(MLPREP) check leakage $^ --time-col event_time --target is_fraud --group-col user_id --json > $@.tmp
 	mv $@.tmp $@
 
-DEMO_OUTPUTS := $(DEMO)/raw.parquet $(DEMO)/profile.json
-DEMO_OUTPUTS += $(DEMO)/joined.parquet $(DEMO)/leakage.json
-
-# Median imputation (with missing-value indicators) fitted on train, applied to all three splits.
-IMPUTED := $(DEMO)/imputed/train.parquet $(DEMO)/imputed/valid.parquet $(DEMO)/imputed/test.parquet
-$(DEMO)/imputed/train.parquet: $(DEMO)/splits/train.parquet $(DEMO)/splits/valid.parquet $(DEMO)/splits/test.parquet
-	$(MLPREP) impute $^ --out-dir $(DEMO)/imputed --strategy median --indicator --cols 'amount,f*'
-$(DEMO)/imputed/valid.parquet $(DEMO)/imputed/test.parquet: $(DEMO)/imputed/train.parquet
-
-# Standard scaling of the imputed numeric features (not the __missing indicators).
-SCALED := $(DEMO)/scaled/train.parquet $(DEMO)/scaled/valid.parquet $(DEMO)/scaled/test.parquet
-$(DEMO)/scaled/train.parquet: $(IMPUTED)
-	$(MLPREP) scale $^ --out-dir $(DEMO)/scaled --method standard --cols 'amount,f?'
-$(DEMO)/scaled/valid.parquet $(DEMO)/scaled/test.parquet: $(DEMO)/scaled/train.parquet
-
-# The serving path: the fitted impute + scale re-applied to raw rows from the recorded state.
-$(DEMO)/served.parquet: $(DEMO)/raw.parquet $(DEMO)/scaled/test.parquet
-	$(MLPREP) lineage replay $< --like $(DEMO)/scaled/test.parquet -o $@
-
-DEMO_OUTPUTS += $(IMPUTED) $(SCALED) $(DEMO)/served.parquet
-DEMO_SHOW    := $(DEMO)/raw.parquet
-
-# Time split 70/15/15. One run makes all three files: a pattern rule with several targets
-# (here % matches the "s" of "splits") is how any GNU make version expresses that.
-$(DEMO)/split%/train.parquet $(DEMO)/split%/valid.parquet $(DEMO)/split%/test.parquet: $(DEMO)/raw.parquet
-	$(MLPREP) split $< --time-col event_time --ratios 0.7,0.15,0.15 --out-dir $(DEMO)/split$*
-
-DEMO_OUTPUTS := $(DEMO)/raw.parquet $(DEMO)/profile.json
-DEMO_OUTPUTS += $(DEMO)/splits/train.parquet $(DEMO)/splits/valid.parquet $(DEMO)/splits/test.parquet
-DEMO_SHOW    := $(DEMO)/splits/train.parquet
+DEMO_OUTPUTS := $(DEMO)/raw.parquet $(DEMO)/profile.json $(call splits_in,$(DEMO)/encoded) \
+	$(DEMO)/served.parquet $(DEMO)/joined.parquet $(DEMO)/leakage.json
+DEMO_SHOW    := $(DEMO)/encoded/train.parquet
 
 demo: $(DEMO_OUTPUTS)
 	@echo

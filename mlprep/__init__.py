@@ -36,6 +36,17 @@ _LAZY = {
     "time_split": "mlprep.steps.split",
     "time_folds": "mlprep.steps.split",
     "random_split": "mlprep.steps.split",
+    "encode_hash": "mlprep.steps.encode_hash",
+    "hash_report": "mlprep.steps.encode_hash",
+    "fit_onehot": "mlprep.steps.encode",
+    "apply_onehot": "mlprep.steps.encode",
+    "fit_ordinal": "mlprep.steps.encode",
+    "apply_ordinal": "mlprep.steps.encode",
+    "fit_counts": "mlprep.steps.encode",
+    "apply_counts": "mlprep.steps.encode",
+    "fit_target": "mlprep.steps.encode_target",
+    "apply_target": "mlprep.steps.encode_target",
+    "cross_fit_target": "mlprep.steps.encode_target",
 }
 
 __all__ = ["__version__", *_LAZY]

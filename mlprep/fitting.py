@@ -45,6 +45,13 @@ class Transform:
     libraries: tuple[str, ...] = ()
     #: Report facts from applying (e.g. unseen categories); optional.
     report: Callable[["pl.LazyFrame", dict[str, Any], dict[str, Any]], dict[str, Any]] | None = None
+    #: The output for the fit input itself, when it must differ from ``apply`` (e.g. a target
+    #: encoder cross-fits its training rows so no row is encoded with its own label). A pure
+    #: function of (fit frame, state, params), so ``lineage replay`` can redo it; optional.
+    fit_output: ApplyFn | None = None
+    #: True for a transform whose state comes from parameters and schema only (e.g. hashing):
+    #: no leakage guard, and outputs record no fit input.
+    stateless: bool = False
 
 
 #: Step name → "module:attribute" of its Transform, imported only when used.
@@ -52,6 +59,12 @@ TRANSFORMS: dict[str, str] = {
     "impute": "mlprep.steps.impute:TRANSFORM",
     "scale": "mlprep.steps.scale:TRANSFORM",
     "bin": "mlprep.steps.binning:TRANSFORM",
+    "encode.hash": "mlprep.steps.encode_hash:HASH",
+    "encode.onehot": "mlprep.steps.encode:ONEHOT",
+    "encode.ordinal": "mlprep.steps.encode:ORDINAL",
+    "encode.count": "mlprep.steps.encode:COUNT",
+    "encode.frequency": "mlprep.steps.encode:FREQUENCY",
+    "encode.target": "mlprep.steps.encode_target:TARGET",
 }
 
 
@@ -147,6 +160,10 @@ def fit_and_apply(
 ) -> tuple[StepRun, list[Manifest], list[str]]:
     """Fit ``transform`` on the first input (or load ``state_file``), apply it to every input, write.
 
+    The fit input's own output comes from ``transform.fit_output`` when the transform has one
+    (a cross-fitted target encoding), else from ``apply`` like every other input. A
+    ``stateless`` transform skips the leakage guard and records no fit input.
+
     ``prepare(train, params)`` may resolve data-dependent parameters (e.g. default columns) before
     fitting; its result replaces ``params`` and is what the manifest records.
     Returns the run (for its warnings), the manifests, and the output paths.
@@ -164,19 +181,22 @@ def fit_and_apply(
         fit_inputs = []
     else:
         train = datasets[0]
-        run.warn(check_fit_role(train, allow_leakage=allow_leakage))
+        if not transform.stateless:
+            run.warn(check_fit_role(train, allow_leakage=allow_leakage))
         if prepare is not None:
             params = prepare(train, params)
         with naming_input(train.name):
             state = dict(transform.fit(train.frame, params))
         for message in state.pop("warnings", None) or []:  # fit notes go to the run's warnings
             run.warn(message)
-        fit_inputs = [train]
+        fit_inputs = [] if transform.stateless else [train]
     run.params = {**params, "allow_leakage": allow_leakage, "state_file": state_file}
     outputs = []
-    for data, path in zip(datasets, paths):
+    for index, (data, path) in enumerate(zip(datasets, paths)):
         check_against_state(data, state, step=transform.step)
-        frame = transform.apply(data.frame, state, params)
+        own_fit_input = index == 0 and state_file is None
+        apply = transform.fit_output if own_fit_input and transform.fit_output is not None else transform.apply
+        frame = apply(data.frame, state, params)
         with naming_input(data.name):
             report = transform.report(data.frame, state, params) if transform.report else {}
         outputs.append(Output(path, frame, data_inputs=[data], fit_inputs=fit_inputs, state=state, report=report))

@@ -94,14 +94,21 @@ def _tree(root):
             + f"  rows {rows_in or '—'} → {rows_out}  sha {short_hash(out.sha256)}"
         )
 
+    shown: set[tuple[str, str | None]] = set()
+
     def add(tree, node) -> None:
         branch = tree.add(label(node))
+        shown.add((node.output_path, node.manifest.output.sha256))
         children = {c.output_path: c for c in node.children}
         for ref, path in zip(node.manifest.inputs, node.input_paths):
-            if path in children:
+            use = " (fit)" if ref.use == "fit" else ""
+            if (path, ref.sha256) in shown:
+                # Each history is drawn once; a training split that is both the data and the
+                # fit input of its own output would otherwise appear twice at every level.
+                branch.add(f"[dim]{path}{use}  (history shown above)  sha {short_hash(ref.sha256)}[/]")
+            elif path in children:
                 add(branch, children[path])
             else:
-                use = " (fit)" if ref.use == "fit" else ""
                 rows = f"{ref.rows:,} rows" if ref.rows is not None else ""
                 branch.add(f"[dim]{path}{use}  source  {rows}  sha {short_hash(ref.sha256)}[/]")
 

@@ -13,10 +13,11 @@ from typing import Annotated, Optional
 import typer
 
 from mlprep import __version__
+from mlprep.cli import binning as binning_cli
 from mlprep.cli import check as check_cli
 from mlprep.cli import console
-from mlprep.cli import binning as binning_cli
 from mlprep.cli import convert as convert_cli
+from mlprep.cli import encode as encode_cli
 from mlprep.cli import impute as impute_cli
 from mlprep.cli import join as join_cli
 from mlprep.cli import lineage as lineage_cli
@@ -53,15 +54,17 @@ def _root(
     """Prepare machine-learning datasets without leakage, reproducibly and fast."""
 
 
+# Registered in pipeline order, which is the order `mlprep --help` lists them in.
 convert_cli.register(app)
 profile_cli.register(app)
+split_cli.register(app)
 impute_cli.register(app)
 scale_cli.register(app)
 binning_cli.register(app)
-split_cli.register(app)
-app.add_typer(lineage_cli.app, name="lineage")
+app.add_typer(encode_cli.app, name="encode")
 app.add_typer(join_cli.app, name="join")
 app.add_typer(check_cli.app, name="check")
+app.add_typer(lineage_cli.app, name="lineage")
 
 
 def _terminate(signum: int, _frame: object) -> None:

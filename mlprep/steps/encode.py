@@ -1,0 +1,479 @@
+"""Vocabulary encoders: one-hot, ordinal, count and frequency, fitted on train only.
+
+Each encoder is a pure ``fit`` (one group-by pass over the named columns, collected together
+so the input is scanned once) that returns plain-JSON state, and a streaming ``apply``
+(elementwise expressions, no joins, no windows) that any later input goes through. The hashing
+trick lives in :mod:`mlprep.steps.encode_hash`, the target encoder in
+:mod:`mlprep.steps.encode_target`; the shared rules are here:
+
+- **Values are categories by their text.** A String, Categorical or Enum column is used as is;
+  integers, floats, booleans, dates, datetimes, times and decimals are cast to String by polars
+  (``1`` → ``"1"``, ``1.0`` → ``"1.0"``, ``1e20`` → ``"1e+20"``, ``True`` → ``"true"``, a date
+  → ``"2025-01-02"``, a datetime → ``"2025-01-02 03:04:05.000000"``). Nested (List, Array,
+  Struct), Binary, Object and Duration columns are refused.
+- **Missing means null.** A null is its own category (``<col>__null`` in one-hot, its own count,
+  its own target statistics; ``-2`` or null in ordinal). A float NaN is the category ``"NaN"``.
+- **Categories are sorted as scikit-learn sorts them**: by code point, null last.
+- **Output names** are documented and checked for collisions: ``<col>=<value>``,
+  ``<col>__null`` and ``<col>__infrequent`` (one-hot), ``<col>__ordinal``, ``<col>__count``,
+  ``<col>__frequency``. Each output takes the place of its column, which is dropped unless
+  ``keep``.
+
+Example
+-------
+>>> import polars as pl
+>>> lf = pl.LazyFrame({"c": ["a", "b", "a", None]})
+>>> state = fit_onehot(lf, cols=["c"])
+>>> apply_onehot(lf, state).collect().columns
+['c=a', 'c=b', 'c__null']
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any, Literal
+
+from mlprep.errors import InputError, UsageError, missing_column
+
+if TYPE_CHECKING:
+    import polars as pl
+
+Drop = Literal["first", "if_binary"]
+Order = Literal["lexical", "frequency"]
+Nulls = Literal["code", "keep"]
+
+#: Codes of the ordinal encoder for values it cannot place.
+UNSEEN_CODE = -1
+NULL_CODE = -2
+
+
+# ---- shared helpers ---------------------------------------------------------------------------
+
+
+def check_categorical(schema: "pl.Schema", cols: Sequence[str], *, where: str = "the input", option: str = "--cols") -> dict[str, str]:
+    """Check that every column exists and can be read as categories; return ``{name: dtype}``.
+
+    Raises :class:`~mlprep.errors.ColumnNotFoundError` (with the nearest name) for a missing
+    column and :class:`~mlprep.errors.InputError` for a nested, binary or duration column.
+    """
+    import polars as pl
+
+    if not cols:
+        raise UsageError(f"give the columns to encode with {option} (e.g. {option} merchant,category)")
+    names = schema.names()
+    out: dict[str, str] = {}
+    for col in cols:
+        if col not in names:
+            raise missing_column(col, names, where=where, option=option)
+        dtype = schema[col]
+        ok = (
+            dtype in (pl.String, pl.Boolean, pl.Date, pl.Time, pl.Null)
+            or isinstance(dtype, (pl.Categorical, pl.Enum, pl.Datetime, pl.Decimal))
+            or dtype.is_numeric()
+        )
+        if not ok:
+            raise InputError(
+                f"column {col!r} of {where} is {dtype}, which cannot be encoded as categories; "
+                "give text, integer, float, boolean or date columns (cast or unnest it first)"
+            )
+        out[col] = str(dtype)
+    return out
+
+
+def as_text(col: str) -> "pl.Expr":
+    """The column as String: the category text every encoder uses (see the module docstring)."""
+    import polars as pl
+
+    return pl.col(col).cast(pl.String)
+
+
+def check_output_names(existing: Sequence[str], new: Sequence[str], *, dropped: Sequence[str], step: str) -> None:
+    """Refuse output columns that repeat each other or a column that stays in the frame."""
+    kept = set(existing) - set(dropped)
+    seen: set[str] = set()
+    for name in new:
+        if name in kept:
+            raise InputError(
+                f"{step} would add column {name!r}, but the input already has a column of that name; rename it first"
+                + (" or drop --keep" if name in dropped else "")
+            )
+        if name in seen:
+            raise InputError(f"{step} would make two columns named {name!r}; rename the input columns so their encodings differ")
+        seen.add(name)
+
+
+def place_outputs(schema_names: Sequence[str], outputs: dict[str, list["pl.Expr"]], *, keep: bool, tail: Sequence["pl.Expr"] = ()) -> list["pl.Expr"]:
+    """Select list: each encoded column replaced (or followed, with ``keep``) by its outputs."""
+    import polars as pl
+
+    exprs: list[pl.Expr] = []
+    for name in schema_names:
+        if name in outputs:
+            if keep:
+                exprs.append(pl.col(name))
+            exprs.extend(outputs[name])
+        else:
+            exprs.append(pl.col(name))
+    exprs.extend(tail)
+    return exprs
+
+
+def category_counts(frame: "pl.LazyFrame", cols: Sequence[str]) -> tuple[int, dict[str, tuple[list[str | None], list[int]]]]:
+    """Train rows, and per column its categories (sorted, null last) with their counts.
+
+    One group-by per column, collected together with the row count so the input is scanned once.
+    """
+    import polars as pl
+
+    lazies = [frame.select(as_text(c).alias("value")).group_by("value").len() for c in cols]
+    lazies.append(frame.select(pl.len()))
+    results = pl.collect_all(lazies, engine="streaming")
+    n_rows = int(results[-1].item())
+    out = {}
+    for col, table in zip(cols, results[:-1]):
+        table = table.sort("value", nulls_last=True)
+        out[col] = (table["value"].to_list(), [int(x) for x in table["len"].to_list()])
+    return n_rows, out
+
+
+def _value_expr(text: "pl.Expr", values: Sequence[str | None], codes: Sequence[Any], *, default: Any, dtype: "pl.DataType") -> "pl.Expr":
+    """Map category text to codes (null included as a key), anything else to ``default``."""
+    import polars as pl
+
+    if not values:
+        return pl.repeat(default, pl.len(), dtype=dtype) if default is not None else pl.lit(None, dtype=dtype)
+    return text.replace_strict(list(values), list(codes), default=default, return_dtype=dtype)
+
+
+def unseen_report(frame: "pl.LazyFrame", known: dict[str, list[str | None]]) -> dict[str, dict[str, int]]:
+    """Per column: distinct values and rows that ``known`` (the train categories) lacks."""
+    import polars as pl
+
+    cols = list(known)
+    if not cols:
+        return {}
+    lazies = [frame.select(as_text(c).alias("value")).group_by("value").len() for c in cols]
+    results = pl.collect_all(lazies, engine="streaming")
+    out = {}
+    for col, table in zip(cols, results):
+        seen = set(known[col])
+        mask = [v not in seen for v in table["value"].to_list()]
+        unseen = table.filter(pl.Series(mask, dtype=pl.Boolean))
+        out[col] = {"unseen_values": unseen.height, "unseen_rows": int(unseen["len"].sum())}
+    return out
+
+
+# ---- one-hot -------------------------------------------------------------------------------
+
+
+def _infrequent_mask(counts: Sequence[int], n_samples: int, min_frequency: int | float | None, max_categories: int | None) -> list[bool]:
+    """scikit-learn's ``OneHotEncoder._identify_infrequent``, on categories in sorted order."""
+    import numpy as np
+
+    count = np.asarray(counts, dtype=np.int64)
+    if isinstance(min_frequency, bool):
+        raise UsageError("--min-frequency must be a count (integer >= 1) or a share in (0, 1)")
+    if isinstance(min_frequency, int):
+        mask = count < min_frequency
+    elif isinstance(min_frequency, float):
+        mask = count < n_samples * min_frequency
+    else:
+        mask = np.zeros(count.shape[0], dtype=bool)
+    n_current = count.size - int(mask.sum()) + 1
+    if max_categories is not None and max_categories < n_current:
+        frequent = max_categories - 1
+        if frequent == 0:
+            mask[:] = True
+        else:
+            smallest = np.argsort(count, kind="mergesort")[:-frequent]
+            mask[smallest] = True
+    return [bool(x) for x in mask]
+
+
+def _check_onehot_options(min_frequency: int | float | None, max_categories: int | None, drop: str | None) -> None:
+    if min_frequency is not None:
+        if isinstance(min_frequency, int) and not isinstance(min_frequency, bool):
+            if min_frequency < 1:
+                raise UsageError(f"--min-frequency {min_frequency} must be a count >= 1 or a share strictly between 0 and 1")
+        elif not (0.0 < float(min_frequency) < 1.0):
+            raise UsageError(f"--min-frequency {min_frequency} must be a count >= 1 or a share strictly between 0 and 1")
+    if max_categories is not None and max_categories < 1:
+        raise UsageError(f"--max-categories {max_categories} must be at least 1 (it counts the infrequent column)")
+    if drop not in (None, "first", "if_binary"):
+        raise UsageError(f"--drop {drop!r} must be first or if-binary")
+
+
+def onehot_name(col: str, value: str | None) -> str:
+    """Output column of one category: ``<col>=<value>``, or ``<col>__null`` for null."""
+    return f"{col}__null" if value is None else f"{col}={value}"
+
+
+def fit_onehot(
+    frame: "pl.LazyFrame",
+    *,
+    cols: Sequence[str],
+    min_frequency: int | float | None = None,
+    max_categories: int | None = None,
+    drop: Drop | None = None,
+) -> dict[str, Any]:
+    """Learn one-hot columns from train, as ``OneHotEncoder(handle_unknown='infrequent_if_exist')``.
+
+    Categories are sorted (null last, as its own category). With ``min_frequency`` (a count, or a
+    share of train rows) and/or ``max_categories`` (output columns per input column, the
+    infrequent one included), rare categories are grouped into one ``<col>__infrequent`` column,
+    exactly as scikit-learn chooses them (ties keep the later category in sorted order).
+    ``drop='first'`` drops each column's first output, ``'if_binary'`` only when there are two.
+
+    Parameters
+    ----------
+    frame : the training data.
+    cols : columns to encode.
+    min_frequency, max_categories, drop : as scikit-learn's OneHotEncoder.
+
+    Returns
+    -------
+    dict : JSON state: ``columns`` (name → dtype) and per column its ``outputs`` (name and the
+    category it flags, or ``infrequent``), ``categories`` (all train categories) and
+    ``infrequent_categories``.
+
+    Example
+    -------
+    >>> import polars as pl
+    >>> lf = pl.LazyFrame({"c": ["a", "a", "b", "c"]})
+    >>> [o["name"] for o in fit_onehot(lf, cols=["c"], min_frequency=2)["encoders"]["c"]["outputs"]]
+    ['c=a', 'c__infrequent']
+    """
+    _check_onehot_options(min_frequency, max_categories, drop)
+    columns = check_categorical(frame.collect_schema(), cols)
+    n_rows, counts = category_counts(frame, list(columns))
+    encoders: dict[str, Any] = {}
+    for col in columns:
+        values, cnt = counts[col]
+        infrequent_enabled = min_frequency is not None or (max_categories is not None and max_categories >= 1)
+        mask = _infrequent_mask(cnt, n_rows, min_frequency, max_categories) if infrequent_enabled else [False] * len(values)
+        frequent = [v for v, m in zip(values, mask) if not m]
+        infrequent = [v for v, m in zip(values, mask) if m]
+        outputs: list[dict[str, Any]] = [{"name": onehot_name(col, v), "value": v} for v in frequent]
+        if infrequent:
+            outputs.append({"name": f"{col}__infrequent", "infrequent": True})
+        dropped = None
+        if drop == "first" or (drop == "if_binary" and len(outputs) == 2):
+            if outputs:
+                dropped = outputs.pop(0)
+        encoders[col] = {
+            "categories": values,
+            "counts": cnt,
+            "frequent": frequent,
+            "infrequent_categories": infrequent,
+            "outputs": outputs,
+            "dropped": dropped,
+        }
+    return {"columns": columns, "rows": n_rows, "encoders": encoders}
+
+
+def apply_onehot(frame: "pl.LazyFrame", state: dict[str, Any], *, keep: bool = False) -> "pl.LazyFrame":
+    """One-hot encode with fitted state; unseen categories go to ``<col>__infrequent`` or all zeros.
+
+    Streams: each column is mapped once to an integer code, and every output is a UInt8
+    comparison of that code (1 or 0, never null).
+
+    Example
+    -------
+    >>> import polars as pl
+    >>> state = fit_onehot(pl.LazyFrame({"c": ["a", "b"]}), cols=["c"])
+    >>> apply_onehot(pl.LazyFrame({"c": ["b", "z"]}), state).collect()["c=b"].to_list()
+    [1, 0]
+    """
+    import polars as pl
+
+    names = frame.collect_schema().names()
+    codes = []
+    outputs: dict[str, list[pl.Expr]] = {}
+    new_names = []
+    for i, (col, enc) in enumerate(state["encoders"].items()):
+        code = f"__mlprep_code_{i}"
+        frequent = enc["frequent"]
+        # code k for the k-th frequent category, -1 for anything else (infrequent or unseen)
+        codes.append(_value_expr(as_text(col), frequent, list(range(len(frequent))), default=-1, dtype=pl.Int32).alias(code))
+        position = {v: k for k, v in enumerate(frequent)}
+        exprs = []
+        for out in enc["outputs"]:
+            if out.get("infrequent"):
+                expr = pl.col(code) == -1
+            else:
+                expr = pl.col(code) == position[out["value"]]
+            exprs.append(expr.cast(pl.UInt8).alias(out["name"]))
+            new_names.append(out["name"])
+        outputs[col] = exprs
+    check_output_names(names, new_names, dropped=[] if keep else list(state["encoders"]), step="encode onehot")
+    return frame.with_columns(codes).select(place_outputs(names, outputs, keep=keep))
+
+
+def report_onehot(frame: "pl.LazyFrame", state: dict[str, Any]) -> dict[str, Any]:
+    """Per column: output columns, infrequent categories, and unseen values/rows in ``frame``."""
+    unseen = unseen_report(frame, {c: e["categories"] for c, e in state["encoders"].items()})
+    out = {}
+    for col, enc in state["encoders"].items():
+        has_infrequent = any(o.get("infrequent") for o in enc["outputs"])
+        out[col] = {
+            "categories": len(enc["categories"]),
+            "output_columns": len(enc["outputs"]),
+            "infrequent_categories": len(enc["infrequent_categories"]),
+            **unseen[col],
+            "unseen_to": "infrequent" if has_infrequent else "all zeros",
+        }
+    return {"columns": out}
+
+
+# ---- ordinal, count, frequency ---------------------------------------------------------------
+
+
+def fit_ordinal(frame: "pl.LazyFrame", *, cols: Sequence[str], order: Order = "lexical", nulls: Nulls = "code") -> dict[str, Any]:
+    """Learn integer codes 0…k-1 per column from train.
+
+    ``order='lexical'`` numbers categories in sorted order (scikit-learn's OrdinalEncoder);
+    ``'frequency'`` by descending train count, ties in sorted order. Null is never given a code:
+    ``nulls='code'`` writes ``-2``, ``'keep'`` keeps null (scikit-learn's default
+    ``encoded_missing_value=nan``). Unseen categories get ``-1`` at apply time.
+
+    Example
+    -------
+    >>> import polars as pl
+    >>> fit_ordinal(pl.LazyFrame({"c": ["b", "a", "b"]}), cols=["c"], order="frequency")["encoders"]["c"]["categories"]
+    ['b', 'a']
+    """
+    if order not in ("lexical", "frequency"):
+        raise UsageError(f"--order {order!r} must be lexical or frequency")
+    if nulls not in ("code", "keep"):
+        raise UsageError(f"--nulls {nulls!r} must be code or keep")
+    columns = check_categorical(frame.collect_schema(), cols)
+    n_rows, counts = category_counts(frame, list(columns))
+    encoders = {}
+    for col in columns:
+        pairs = [(v, c) for v, c in zip(*counts[col]) if v is not None]
+        if order == "frequency":
+            pairs.sort(key=lambda p: -p[1])  # stable: ties stay in sorted order
+        encoders[col] = {"categories": [v for v, _ in pairs]}
+    return {"columns": columns, "rows": n_rows, "order": order, "nulls": nulls, "encoders": encoders}
+
+
+def apply_ordinal(frame: "pl.LazyFrame", state: dict[str, Any], *, keep: bool = False) -> "pl.LazyFrame":
+    """Replace each column by ``<col>__ordinal`` (Int32): its code, ``-1`` unseen, ``-2``/null for null.
+
+    Example
+    -------
+    >>> import polars as pl
+    >>> state = fit_ordinal(pl.LazyFrame({"c": ["b", "a"]}), cols=["c"])
+    >>> apply_ordinal(pl.LazyFrame({"c": ["a", "z", None]}), state).collect()["c__ordinal"].to_list()
+    [0, -1, -2]
+    """
+    import polars as pl
+
+    names = frame.collect_schema().names()
+    null_code = NULL_CODE if state["nulls"] == "code" else None
+    outputs = {}
+    for col, enc in state["encoders"].items():
+        cats = enc["categories"]
+        mapped = _value_expr(as_text(col), [*cats, None], [*range(len(cats)), null_code], default=UNSEEN_CODE, dtype=pl.Int32)
+        outputs[col] = [mapped.alias(f"{col}__ordinal")]
+    check_output_names(names, [f"{c}__ordinal" for c in outputs], dropped=[] if keep else list(outputs), step="encode ordinal")
+    return frame.select(place_outputs(names, outputs, keep=keep))
+
+
+def fit_counts(frame: "pl.LazyFrame", *, cols: Sequence[str]) -> dict[str, Any]:
+    """Learn each category's train count (null counted as a category of its own).
+
+    Example
+    -------
+    >>> import polars as pl
+    >>> fit_counts(pl.LazyFrame({"c": ["a", "a", None]}), cols=["c"])["encoders"]["c"]
+    {'categories': ['a', None], 'counts': [2, 1]}
+    """
+    columns = check_categorical(frame.collect_schema(), cols)
+    n_rows, counts = category_counts(frame, list(columns))
+    return {"columns": columns, "rows": n_rows, "encoders": {c: {"categories": counts[c][0], "counts": counts[c][1]} for c in columns}}
+
+
+def apply_counts(frame: "pl.LazyFrame", state: dict[str, Any], *, normalize: bool = False, keep: bool = False) -> "pl.LazyFrame":
+    """Replace each column by its train count (``<col>__count``, Int64) or share of train rows
+    (``normalize``: ``<col>__frequency``, Float64); categories unseen in train get 0.
+
+    Example
+    -------
+    >>> import polars as pl
+    >>> state = fit_counts(pl.LazyFrame({"c": ["a", "a", "b", "b"]}), cols=["c"])
+    >>> apply_counts(pl.LazyFrame({"c": ["a", "z"]}), state, normalize=True).collect()["c__frequency"].to_list()
+    [0.5, 0.0]
+    """
+    import polars as pl
+
+    names = frame.collect_schema().names()
+    suffix = "frequency" if normalize else "count"
+    rows = state["rows"]
+    outputs = {}
+    for col, enc in state["encoders"].items():
+        if normalize:
+            values = [c / rows for c in enc["counts"]]
+            mapped = _value_expr(as_text(col), enc["categories"], values, default=0.0, dtype=pl.Float64)
+        else:
+            mapped = _value_expr(as_text(col), enc["categories"], enc["counts"], default=0, dtype=pl.Int64)
+        outputs[col] = [mapped.alias(f"{col}__{suffix}")]
+    check_output_names(names, [f"{c}__{suffix}" for c in outputs], dropped=[] if keep else list(outputs), step=f"encode {suffix}")
+    return frame.select(place_outputs(names, outputs, keep=keep))
+
+
+def report_vocabulary(frame: "pl.LazyFrame", state: dict[str, Any]) -> dict[str, Any]:
+    """Per column: train categories and the values/rows of ``frame`` unseen in train."""
+    known = {c: [*e["categories"], *([None] if state.get("nulls") else [])] for c, e in state["encoders"].items()}
+    unseen = unseen_report(frame, known)
+    return {"columns": {c: {"categories": len(e["categories"]), **unseen[c]} for c, e in state["encoders"].items()}}
+
+
+# ---- Transform adapters (registered in mlprep.fitting.TRANSFORMS) ------------------------------
+
+
+def _onehot_fit(frame: "pl.LazyFrame", params: dict[str, Any]) -> dict[str, Any]:
+    return fit_onehot(frame, cols=params["cols"], min_frequency=params.get("min_frequency"),
+                      max_categories=params.get("max_categories"), drop=params.get("drop"))
+
+
+def _ordinal_fit(frame: "pl.LazyFrame", params: dict[str, Any]) -> dict[str, Any]:
+    return fit_ordinal(frame, cols=params["cols"], order=params.get("order", "lexical"), nulls=params.get("nulls", "code"))
+
+
+def _counts_fit(frame: "pl.LazyFrame", params: dict[str, Any]) -> dict[str, Any]:
+    return fit_counts(frame, cols=params["cols"])
+
+
+def _make_transforms() -> dict[str, Any]:
+    from mlprep.fitting import Transform
+
+    return {
+        "onehot": Transform(
+            "encode.onehot", _onehot_fit,
+            lambda f, s, p: apply_onehot(f, s, keep=p.get("keep", False)),
+            report=lambda f, s, p: report_onehot(f, s),
+        ),
+        "ordinal": Transform(
+            "encode.ordinal", _ordinal_fit,
+            lambda f, s, p: apply_ordinal(f, s, keep=p.get("keep", False)),
+            report=lambda f, s, p: report_vocabulary(f, s),
+        ),
+        "count": Transform(
+            "encode.count", _counts_fit,
+            lambda f, s, p: apply_counts(f, s, keep=p.get("keep", False)),
+            report=lambda f, s, p: report_vocabulary(f, s),
+        ),
+        "frequency": Transform(
+            "encode.frequency", _counts_fit,
+            lambda f, s, p: apply_counts(f, s, normalize=True, keep=p.get("keep", False)),
+            report=lambda f, s, p: report_vocabulary(f, s),
+        ),
+    }
+
+
+_TRANSFORMS = _make_transforms()
+ONEHOT = _TRANSFORMS["onehot"]
+ORDINAL = _TRANSFORMS["ordinal"]
+COUNT = _TRANSFORMS["count"]
+FREQUENCY = _TRANSFORMS["frequency"]
