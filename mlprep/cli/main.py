@@ -14,6 +14,7 @@ import typer
 
 from mlprep import __version__
 from mlprep.cli import console
+from mlprep.cli import balance as balance_cli
 from mlprep.cli import convert as convert_cli
 from mlprep.cli import lineage as lineage_cli
 from mlprep.cli import profile as profile_cli
@@ -50,6 +51,7 @@ def _root(
 convert_cli.register(app)
 profile_cli.register(app)
 app.add_typer(lineage_cli.app, name="lineage")
+balance_cli.register(app)
 
 
 def _terminate(signum: int, _frame: object) -> None:
