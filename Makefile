@@ -28,7 +28,13 @@ $(DEMO)/raw.parquet: sample_data/transactions.parquet $(STAMP)
 $(DEMO)/profile.json: $(DEMO)/raw.parquet
 	$(MLPREP) profile $< --json > $@
 
+# Resample only the training split, after splitting, imputing and encoding (user_id is an ID:
+# copied from each synthetic row's base sample, not interpolated).
+$(DEMO)/balanced/train.parquet: $(DEMO)/encoded/train.parquet
+	$(MLPREP) balance $< --target is_fraud --method smote --exclude user_id -o $@
+
 DEMO_OUTPUTS := $(DEMO)/raw.parquet $(DEMO)/profile.json
+DEMO_OUTPUTS += $(DEMO)/balanced/train.parquet
 DEMO_SHOW    := $(DEMO)/raw.parquet
 
 demo: $(DEMO_OUTPUTS)
