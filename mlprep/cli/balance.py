@@ -44,7 +44,6 @@ def balance(
     kind: Annotated[str, typer.Option("--kind", help="borderline-smote: borderline-1 or borderline-2.")] = "borderline-1",
     out_step: Annotated[float, typer.Option("--out-step", help="svm-smote: step size when extrapolating.")] = 0.5,
     shrinkage: Annotated[Optional[float], typer.Option("--shrinkage", help="random-over: smoothed bootstrap width (numeric features only). Default: plain copies.")] = None,
-    replacement: Annotated[bool, typer.Option("--replacement", help="random-under: sample with replacement.")] = False,
     near_miss_version: Annotated[int, typer.Option("--near-miss-version", help="near-miss: version 1, 2 or 3.", min=1, max=3)] = 1,
     kind_sel: Annotated[str, typer.Option("--kind-sel", help="enn/smote-enn: remove a sample when 'all' or the 'mode' of its neighbours disagree with it.")] = "all",
     cluster_balance_threshold: Annotated[Optional[float], typer.Option("--cluster-balance-threshold", help="kmeans-smote: minority share a cluster needs to be over-sampled. Default: auto.")] = None,
@@ -100,7 +99,7 @@ def balance(
     result = balance_step(
         data.frame, target=target, method=method, features=split_list(features) or None, exclude=split_list(exclude) or None,  # type: ignore[arg-type]
         sampling_strategy=strategy, k_neighbors=k_neighbors, m_neighbors=m_neighbors, kind=kind, out_step=out_step,  # type: ignore[arg-type]
-        shrinkage=shrinkage, replacement=replacement, version=near_miss_version, kind_sel=kind_sel,  # type: ignore[arg-type]
+        shrinkage=shrinkage, version=near_miss_version, kind_sel=kind_sel,  # type: ignore[arg-type]
         cluster_balance_threshold=cluster_balance_threshold, n_clusters=n_clusters, seed=seed, n_jobs=n_jobs,
         strict=strict, synthetic_flag=synthetic_flag, provenance=provenance, where=repr(data.name),
     )

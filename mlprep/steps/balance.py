@@ -140,7 +140,6 @@ def balance(
     kind: Literal["borderline-1", "borderline-2"] = "borderline-1",
     out_step: float = 0.5,
     shrinkage: float | None = None,
-    replacement: bool = False,
     version: Literal[1, 2, 3] = 1,
     kind_sel: Literal["all", "mode"] = "all",
     cluster_balance_threshold: float | None = None,
@@ -170,7 +169,6 @@ def balance(
         NearMiss and ENN ``n_neighbors``); default the method's default.
     m_neighbors, kind, out_step : BorderlineSMOTE / SVMSMOTE options.
     shrinkage : RandomOverSampler's smoothed bootstrap (numeric features only).
-    replacement : RandomUnderSampler's ``replacement``.
     version : NearMiss version. kind_sel : ENN ``kind_sel``.
     cluster_balance_threshold, n_clusters : KMeansSMOTE options (``n_clusters`` sets the
         MiniBatchKMeans estimator, seeded with ``seed``).
@@ -237,7 +235,7 @@ def balance(
     cat_idx = [feature_cols.index(c) for c in categorical] if needs_features else []
     sampler = _make_sampler(
         used, strategy=strategy, k=k, m_neighbors=m_neighbors, kind=kind, out_step=out_step, shrinkage=shrinkage,
-        replacement=replacement, version=version, kind_sel=kind_sel, cluster_balance_threshold=cluster_balance_threshold,
+        version=version, kind_sel=kind_sel, cluster_balance_threshold=cluster_balance_threshold,
         n_clusters=n_clusters, seed=seed, n_jobs=n_jobs, categorical=cat_idx,
     )
     X_res, y_res = _fit_resample(sampler, X, y, method=used, where=where, warn=run_warnings.append)
@@ -273,10 +271,10 @@ def balance(
         "provenance": PROVENANCE.get(used) if y_syn.size and parents is not None else None,
     }
     params = {
-        "target": target, "method": method, "method_used": used, "features": feature_cols,
+        "target": target, "method": method, "method_used": used, "features": feature_cols if needs_features else [],
         "exclude": list(exclude or []), "sampling_strategy": _json_strategy(sampling_strategy), "k_neighbors": k,
         **_method_params(used, m_neighbors=m_neighbors, kind=kind, out_step=out_step, shrinkage=shrinkage,
-                         replacement=replacement, version=version, kind_sel=kind_sel,
+                         version=version, kind_sel=kind_sel,
                          cluster_balance_threshold=cluster_balance_threshold, n_clusters=n_clusters),
         "seed": seed, "n_jobs": n_jobs, "strict": strict, "synthetic_flag": synthetic_flag, "provenance": provenance,
     }
@@ -455,7 +453,7 @@ def _method_params(method: str, **opts: Any) -> dict[str, Any]:
     keys = {
         "borderline-smote": ("m_neighbors", "kind"), "svm-smote": ("m_neighbors", "out_step"),
         "kmeans-smote": ("cluster_balance_threshold", "n_clusters"), "random-over": ("shrinkage",),
-        "random-under": ("replacement",), "near-miss": ("version",), "enn": ("kind_sel",), "smote-enn": ("kind_sel",),
+        "near-miss": ("version",), "enn": ("kind_sel",), "smote-enn": ("kind_sel",),
     }.get(method, ())
     out = {key: opts[key] for key in keys}
     if "m_neighbors" in out and out["m_neighbors"] is None:
@@ -562,7 +560,7 @@ def _recording(cls: type) -> type:
     return Recording
 
 
-def _make_sampler(method: str, *, strategy, k, m_neighbors, kind, out_step, shrinkage, replacement, version,
+def _make_sampler(method: str, *, strategy, k, m_neighbors, kind, out_step, shrinkage, version,
                   kind_sel, cluster_balance_threshold, n_clusters, seed, n_jobs, categorical) -> "BaseSampler":
     from imblearn import combine, over_sampling, under_sampling
 
@@ -589,7 +587,7 @@ def _make_sampler(method: str, *, strategy, k, m_neighbors, kind, out_step, shri
     if method == "random-over":
         return over_sampling.RandomOverSampler(**common, shrinkage=shrinkage)
     if method == "random-under":
-        return under_sampling.RandomUnderSampler(**common, replacement=replacement)
+        return under_sampling.RandomUnderSampler(**common)
     if method == "near-miss":
         return under_sampling.NearMiss(sampling_strategy=strategy, version=version, n_neighbors=k, n_jobs=n_jobs)
     if method == "tomek":
