@@ -351,3 +351,17 @@ def test_parse_sampling_strategy_rejects(text):
 
 def test_every_method_is_covered():
     assert set(METHODS) == set(ORACLES) | {"smotenc", "smoten"}
+
+
+def test_temporal_and_unsigned_features_when_named():
+    df = _mixed().with_columns(pl.col("count").cast(pl.UInt8).alias("small"))
+    result = balance(df.lazy(), target="label", features=["when", "x", "small"], seed=SEED)
+    assert result.report["method_used"] == "smote"
+    out = result.frame.collect()
+    assert out.schema["when"] == df.schema["when"] and out.schema["small"] == pl.UInt8
+    syn = out.filter("is_synthetic")
+    X = _encode_like_docs(df, ["x", "small"])
+    when = df["when"].to_physical().cast(pl.Float64).to_numpy()
+    X_res, _ = over_sampling.SMOTE(random_state=SEED).fit_resample(np.column_stack([when, X]), df["label"].to_numpy().astype(object))
+    assert syn["when"].to_physical().to_list() == np.rint(X_res[df.height:, 0]).astype(np.int64).tolist()
+    assert syn["small"].to_list() == np.rint(X_res[df.height:, 2]).astype(int).tolist()

@@ -509,7 +509,7 @@ def _decode(values: np.ndarray, name: str, dec: _Decoder) -> pl.Series:
     if dec.kind == "float":
         return pl.Series(name, values, dtype=pl.Float64).cast(dec.dtype)
     if dec.kind in ("int", "temporal"):
-        physical = dec.dtype.to_physical() if dec.kind == "temporal" else dec.dtype
+        physical = pl.Series([], dtype=dec.dtype).to_physical().dtype if dec.kind == "temporal" else dec.dtype
         info = np.iinfo(_numpy_int(physical))
         rounded = np.clip(np.rint(values), info.min, info.max)
         series = pl.Series(name, rounded).cast(physical)
