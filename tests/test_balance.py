@@ -365,3 +365,9 @@ def test_temporal_and_unsigned_features_when_named():
     X_res, _ = over_sampling.SMOTE(random_state=SEED).fit_resample(np.column_stack([when, X]), df["label"].to_numpy().astype(object))
     assert syn["when"].to_physical().to_list() == np.rint(X_res[df.height:, 0]).astype(np.int64).tolist()
     assert syn["small"].to_list() == np.rint(X_res[df.height:, 2]).astype(int).tolist()
+
+
+def test_n_jobs_does_not_change_smotenc():
+    df = _mixed()
+    one, many = (balance(df.lazy(), target="label", method="smotenc", seed=SEED, n_jobs=j).frame.collect() for j in (1, -1))
+    assert_frame_equal(one, many)
