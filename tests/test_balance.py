@@ -371,3 +371,20 @@ def test_n_jobs_does_not_change_smotenc():
     df = _mixed()
     one, many = (balance(df.lazy(), target="label", method="smotenc", seed=SEED, n_jobs=j).frame.collect() for j in (1, -1))
     assert_frame_equal(one, many)
+
+
+@pytest.mark.parametrize("kind", ["borderline-1", "borderline-2"])
+def test_borderline_provenance_uses_the_samples_in_danger(kind):
+    X, y, frame = _numeric()
+    oracle = over_sampling.BorderlineSMOTE(kind=kind, random_state=SEED)
+    oracle.fit_resample(X, y)
+    out = balance(frame.lazy(), target="y", method="borderline-smote", kind=kind, seed=SEED).frame.collect()
+    syn = out.filter("is_synthetic")
+    parent, neighbor = syn["synthetic_parent"].to_numpy(), syn["synthetic_parent_neighbor"].to_numpy()
+    assert np.isin(parent, oracle.in_danger_indices[1]).all() and (y[parent] == 1).all()
+    base, towards, new = X[parent], X[neighbor], syn.select(FEATURES).to_numpy()
+    step = (new - base)[:, 0] / (towards - base)[:, 0]
+    assert np.allclose(new, base + step[:, None] * (towards - base))
+    assert ((step >= 0) & (step < 1)).all()
+    if kind == "borderline-2":
+        assert (y[neighbor] == 0).any()  # borderline-2 also interpolates towards the other class

@@ -66,6 +66,7 @@ PROVENANCE = {
     "random-over": "sample_indices_ (the copied row)",
     "smote": "base sample and the neighbour it was interpolated towards",
     "smotenc": "base sample and the neighbour it was interpolated towards",
+    "borderline-smote": "base sample (in danger) and the neighbour it was interpolated towards",
     "smote-tomek": "base sample and the neighbour it was interpolated towards",
     "smote-enn": "base sample and the neighbour it was interpolated towards",
 }
@@ -540,21 +541,38 @@ def _recording(cls: type) -> type:
 
     It overrides only the hook imbalanced-learn calls with those indices (``_generate_samples``)
     and passes everything through unchanged, so the samples are exactly the parent class's.
+    Base rows index the class (SMOTE, SMOTE-NC) or its samples in danger, which
+    BorderlineSMOTE exposes as ``in_danger_indices``; neighbours index the class or the
+    whole input (borderline-2). Anything else is recorded as unknown.
     """
 
     class Recording(cls):  # type: ignore[misc, valid-type]
         def _fit_resample(self, X, y):
-            self._mlprep_y = y
+            self._mlprep_X, self._mlprep_y = X, y
             self.provenance_ = []
-            return super()._fit_resample(X, y)
+            try:
+                return super()._fit_resample(X, y)
+            finally:
+                del self._mlprep_X, self._mlprep_y
 
         def _generate_samples(self, X, nn_data, nn_num, rows, cols, steps, y_type=None, y=None):
-            if X is nn_data:  # SMOTE/SMOTE-NC: base rows and neighbours both index the class
-                positions = np.flatnonzero(self._mlprep_y == y_type)
-                self.provenance_.append((positions[rows], positions[nn_num[rows, cols]]))
-            else:
-                self.provenance_.append(None)
+            self.provenance_.append(self._sources(X, nn_data, nn_num[rows, cols], rows, y_type))
             return super()._generate_samples(X, nn_data, nn_num, rows, cols, steps, y_type, y)
+
+        def _sources(self, X, nn_data, neighbours, rows, y_type):
+            positions = np.flatnonzero(self._mlprep_y == y_type)
+            if nn_data is self._mlprep_X:
+                neighbour_pos = neighbours
+            elif nn_data.shape[0] == positions.size:
+                neighbour_pos = positions[neighbours]
+            else:
+                return None
+            danger = getattr(self, "in_danger_indices", None)
+            if X is nn_data and X.shape[0] == positions.size:  # SMOTE, SMOTE-NC: the class itself
+                return positions[rows], neighbour_pos
+            if isinstance(danger, dict) and y_type in danger and len(danger[y_type]) == X.shape[0]:
+                return np.asarray(danger[y_type])[rows], neighbour_pos  # BorderlineSMOTE
+            return None
 
     Recording.__name__ = Recording.__qualname__ = cls.__name__
     return Recording
@@ -574,7 +592,7 @@ def _make_sampler(method: str, *, strategy, k, m_neighbors, kind, out_step, shri
     if method == "smoten":
         return over_sampling.SMOTEN(**common, k_neighbors=nn(k))
     if method == "borderline-smote":
-        return over_sampling.BorderlineSMOTE(**common, k_neighbors=nn(k), m_neighbors=nn(m), kind=kind)
+        return _recording(over_sampling.BorderlineSMOTE)(**common, k_neighbors=nn(k), m_neighbors=nn(m), kind=kind)
     if method == "svm-smote":
         return over_sampling.SVMSMOTE(**common, k_neighbors=nn(k), m_neighbors=nn(m), out_step=out_step)
     if method == "kmeans-smote":
@@ -630,9 +648,8 @@ def _split_result(sampler, method: str, X, X_res, y_res, n: int):
         parents = neighbors = None
         if method == "random-over":
             parents = np.asarray(sampler.sample_indices_)[n:]
-        elif getattr(sampler, "provenance_", None) and all(p is not None for p in sampler.provenance_):
-            parents = np.concatenate([p[0] for p in sampler.provenance_])
-            neighbors = np.concatenate([p[1] for p in sampler.provenance_])
+        elif (known := _recorded(getattr(sampler, "provenance_", None), y_syn.size)) is not None:
+            parents, neighbors = known
         elif y_syn.size == 0:
             parents, neighbors = np.empty(0, dtype=np.int64), None
         return None, X_syn, y_syn, parents, neighbors
@@ -642,14 +659,22 @@ def _split_result(sampler, method: str, X, X_res, y_res, n: int):
     order = np.argsort(picked, kind="stable")
     picked, X_sorted, y_sorted = picked[order], X_res[order], y_res[order]
     syn = picked >= n
-    prov = sampler.smote_.provenance_
     parents = neighbors = None
-    if prov and all(p is not None for p in prov):
-        parents = np.concatenate([p[0] for p in prov])[picked[syn] - n]
-        neighbors = np.concatenate([p[1] for p in prov])[picked[syn] - n]
-    elif not prov:
-        parents, neighbors = np.empty(0, dtype=np.int64), np.empty(0, dtype=np.int64)
+    known = _recorded(sampler.smote_.provenance_, int(sum(sampler.smote_.sampling_strategy_.values())))
+    if known is not None:
+        parents, neighbors = known[0][picked[syn] - n], known[1][picked[syn] - n]
     return picked[~syn], X_sorted[syn], y_sorted[syn], parents, neighbors
+
+
+def _recorded(provenance: list | None, size: int | None) -> tuple[np.ndarray, np.ndarray] | None:
+    """Concatenate what a recording sampler saw, or None when any part is unknown or off in length."""
+    if provenance is None or any(p is None for p in provenance):
+        return None
+    if not provenance:
+        parents = neighbors = np.empty(0, dtype=np.int64)
+    else:
+        parents, neighbors = np.concatenate([p[0] for p in provenance]), np.concatenate([p[1] for p in provenance])
+    return (parents, neighbors) if size is None or parents.size == size else None
 
 
 def _assemble(frame: pl.LazyFrame, schema: pl.Schema, *, target: str, feature_cols: list[str], decoders: dict,
