@@ -388,3 +388,16 @@ def test_borderline_provenance_uses_the_samples_in_danger(kind):
     assert ((step >= 0) & (step < 1)).all()
     if kind == "borderline-2":
         assert (y[neighbor] == 0).any()  # borderline-2 also interpolates towards the other class
+
+
+def test_kmeans_smote_provenance_stays_within_a_cluster():
+    X, y, frame = _numeric()
+    oracle = over_sampling.KMeansSMOTE(random_state=SEED)
+    oracle.fit_resample(X, y)
+    labels = oracle.kmeans_estimator_.labels_
+    syn = balance(frame.lazy(), target="y", method="kmeans-smote", seed=SEED).frame.collect().filter("is_synthetic")
+    parent, neighbor = syn["synthetic_parent"].to_numpy(), syn["synthetic_parent_neighbor"].to_numpy()
+    assert syn.height > 0 and (labels[parent] == labels[neighbor]).all() and (y[parent] == 1).all() and (y[neighbor] == 1).all()
+    base, towards, new = X[parent], X[neighbor], syn.select(FEATURES).to_numpy()
+    step = (new - base)[:, 0] / (towards - base)[:, 0]
+    assert np.allclose(new, base + step[:, None] * (towards - base)) and ((step >= 0) & (step < 1)).all()

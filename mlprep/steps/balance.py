@@ -67,6 +67,7 @@ PROVENANCE = {
     "smote": "base sample and the neighbour it was interpolated towards",
     "smotenc": "base sample and the neighbour it was interpolated towards",
     "borderline-smote": "base sample (in danger) and the neighbour it was interpolated towards",
+    "kmeans-smote": "base sample and the neighbour it was interpolated towards (within its k-means cluster)",
     "smote-tomek": "base sample and the neighbour it was interpolated towards",
     "smote-enn": "base sample and the neighbour it was interpolated towards",
 }
@@ -560,6 +561,8 @@ def _recording(cls: type) -> type:
             return super()._generate_samples(X, nn_data, nn_num, rows, cols, steps, y_type, y)
 
         def _sources(self, X, nn_data, neighbours, rows, y_type):
+            if hasattr(self, "kmeans_estimator"):
+                return self._cluster_sources(X, nn_data, neighbours, rows, y_type)
             positions = np.flatnonzero(self._mlprep_y == y_type)
             if nn_data is self._mlprep_X:
                 neighbour_pos = neighbours
@@ -572,6 +575,18 @@ def _recording(cls: type) -> type:
                 return positions[rows], neighbour_pos
             if isinstance(danger, dict) and y_type in danger and len(danger[y_type]) == X.shape[0]:
                 return np.asarray(danger[y_type])[rows], neighbour_pos  # BorderlineSMOTE
+            return None
+
+        def _cluster_sources(self, X, nn_data, neighbours, rows, y_type):
+            """KMeansSMOTE: base and neighbours index the class's rows in one cluster (``labels_``)."""
+            labels = getattr(getattr(self, "kmeans_estimator_", None), "labels_", None)
+            if X is not nn_data or labels is None:
+                return None
+            in_class = self._mlprep_y == y_type
+            for cluster in np.unique(labels):
+                positions = np.flatnonzero((labels == cluster) & in_class)
+                if positions.size == X.shape[0] and np.array_equal(self._mlprep_X[positions], X):
+                    return positions[rows], positions[neighbours]
             return None
 
     Recording.__name__ = Recording.__qualname__ = cls.__name__
@@ -596,7 +611,7 @@ def _make_sampler(method: str, *, strategy, k, m_neighbors, kind, out_step, shri
     if method == "svm-smote":
         return over_sampling.SVMSMOTE(**common, k_neighbors=nn(k), m_neighbors=nn(m), out_step=out_step)
     if method == "kmeans-smote":
-        return over_sampling.KMeansSMOTE(
+        return _recording(over_sampling.KMeansSMOTE)(
             **common, k_neighbors=nn(k), kmeans_estimator=n_clusters, n_jobs=n_jobs,
             cluster_balance_threshold="auto" if cluster_balance_threshold is None else cluster_balance_threshold,
         )
