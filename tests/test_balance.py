@@ -401,3 +401,16 @@ def test_kmeans_smote_provenance_stays_within_a_cluster():
     base, towards, new = X[parent], X[neighbor], syn.select(FEATURES).to_numpy()
     step = (new - base)[:, 0] / (towards - base)[:, 0]
     assert np.allclose(new, base + step[:, None] * (towards - base)) and ((step >= 0) & (step < 1)).all()
+
+
+def test_svm_smote_provenance_starts_at_support_vectors():
+    X, y, frame = _numeric()
+    oracle = over_sampling.SVMSMOTE(random_state=SEED)
+    oracle.fit_resample(X, y)
+    syn = balance(frame.lazy(), target="y", method="svm-smote", seed=SEED).frame.collect().filter("is_synthetic")
+    parent, neighbor = syn["synthetic_parent"].to_numpy(), syn["synthetic_parent_neighbor"].to_numpy()
+    assert syn.height > 0 and np.isin(parent, oracle.svm_estimator_.support_).all() and (y[neighbor] == 1).all()
+    base, towards, new = X[parent], X[neighbor], syn.select(FEATURES).to_numpy()
+    step = (new - base)[:, 0] / (towards - base)[:, 0]
+    assert np.allclose(new, base + step[:, None] * (towards - base))
+    assert ((step > -0.5) & (step < 1)).all()  # interpolated (danger) or extrapolated by out_step (safe)

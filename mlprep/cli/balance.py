@@ -54,7 +54,7 @@ def balance(
     synthetic_flag: Annotated[bool, typer.Option("--synthetic-flag/--no-synthetic-flag", help="Add the boolean column is_synthetic.")] = True,
     provenance: Annotated[
         bool,
-        typer.Option("--provenance/--no-provenance", help="Add synthetic_parent and synthetic_parent_neighbor: input row positions (0-based) a synthetic row was made from, where the method lets us know (random-over, smote, smotenc, borderline-smote, kmeans-smote, smote-tomek, smote-enn); null otherwise."),
+        typer.Option("--provenance/--no-provenance", help="Add synthetic_parent and synthetic_parent_neighbor: input row positions (0-based) a synthetic row was made from, where the method lets us know (every method that adds rows except smoten and adasyn); null otherwise."),
     ] = True,
     allow_leakage: options.AllowLeakage = False,
     quiet: options.Quiet = False,
@@ -66,8 +66,8 @@ def balance(
     methods keep a subset of the original rows, in order). Integer features come back rounded
     to integers (ties to even), text/categorical/boolean features as their own dtypes. Columns
     that are not features (IDs, timestamps) are copied into a synthetic row from the row it was
-    made from when imbalanced-learn exposes it (random-over, smote, smotenc, borderline-smote,
-    kmeans-smote, smote-tomek, smote-enn), otherwise null (smoten, svm-smote, adasyn). Refuses a valid/test split: resample only the training split,
+    made from when imbalanced-learn exposes it (every method that adds rows except smoten and
+    adasyn), otherwise null. Refuses a valid/test split: resample only the training split,
     after splitting. The manifest report holds class counts before and after.
 
     Example: mlprep balance sample_data/transactions.parquet --target is_fraud --method random-under --exclude user_id -o out/balanced.parquet

@@ -67,6 +67,7 @@ PROVENANCE = {
     "smote": "base sample and the neighbour it was interpolated towards",
     "smotenc": "base sample and the neighbour it was interpolated towards",
     "borderline-smote": "base sample (in danger) and the neighbour it was interpolated towards",
+    "svm-smote": "base sample (a support vector) and the neighbour it was interpolated or extrapolated from",
     "kmeans-smote": "base sample and the neighbour it was interpolated towards (within its k-means cluster)",
     "smote-tomek": "base sample and the neighbour it was interpolated towards",
     "smote-enn": "base sample and the neighbour it was interpolated towards",
@@ -554,15 +555,38 @@ def _recording(cls: type) -> type:
             try:
                 return super()._fit_resample(X, y)
             finally:
-                del self._mlprep_X, self._mlprep_y
+                for name in ("_mlprep_X", "_mlprep_y", "_mlprep_support", "_mlprep_subsets"):
+                    self.__dict__.pop(name, None)
 
         def _generate_samples(self, X, nn_data, nn_num, rows, cols, steps, y_type=None, y=None):
             self.provenance_.append(self._sources(X, nn_data, nn_num[rows, cols], rows, y_type))
             return super()._generate_samples(X, nn_data, nn_num, rows, cols, steps, y_type, y)
 
+        def _in_danger_noise(self, nn_estimator, samples, target_class, y, kind="danger"):
+            found = super()._in_danger_noise(nn_estimator, samples, target_class, y, kind=kind)
+            svm = getattr(self, "svm_estimator_", None)
+            if svm is not None and kind == "noise":  # SVMSMOTE: the class's support vectors, noise dropped
+                support = svm.support_[y[svm.support_] == target_class]
+                self._mlprep_support = support[~found] if support.size == found.size else None
+            elif svm is not None and getattr(self, "_mlprep_support", None) is not None and self._mlprep_support.size == found.size:
+                self._mlprep_subsets = [self._mlprep_support[found], self._mlprep_support[~found]]  # danger, safe
+            return found
+
+        def _svm_sources(self, X, nn_data, neighbours, rows, y_type):
+            """SVMSMOTE: base rows index the support vectors in danger, or the safe ones."""
+            positions = np.flatnonzero(self._mlprep_y == y_type)
+            if nn_data.shape[0] != positions.size:
+                return None
+            for subset in getattr(self, "_mlprep_subsets", []):
+                if subset.size == X.shape[0] and np.array_equal(self._mlprep_X[subset], X):
+                    return subset[rows], positions[neighbours]
+            return None
+
         def _sources(self, X, nn_data, neighbours, rows, y_type):
             if hasattr(self, "kmeans_estimator"):
                 return self._cluster_sources(X, nn_data, neighbours, rows, y_type)
+            if hasattr(self, "svm_estimator"):
+                return self._svm_sources(X, nn_data, neighbours, rows, y_type)
             positions = np.flatnonzero(self._mlprep_y == y_type)
             if nn_data is self._mlprep_X:
                 neighbour_pos = neighbours
@@ -609,7 +633,7 @@ def _make_sampler(method: str, *, strategy, k, m_neighbors, kind, out_step, shri
     if method == "borderline-smote":
         return _recording(over_sampling.BorderlineSMOTE)(**common, k_neighbors=nn(k), m_neighbors=nn(m), kind=kind)
     if method == "svm-smote":
-        return over_sampling.SVMSMOTE(**common, k_neighbors=nn(k), m_neighbors=nn(m), out_step=out_step)
+        return _recording(over_sampling.SVMSMOTE)(**common, k_neighbors=nn(k), m_neighbors=nn(m), out_step=out_step)
     if method == "kmeans-smote":
         return _recording(over_sampling.KMeansSMOTE)(
             **common, k_neighbors=nn(k), kmeans_estimator=n_clusters, n_jobs=n_jobs,
