@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -116,14 +117,38 @@ def test_no_role_warns_about_balancing_before_splitting(tmp_path):
     assert report["report"]["synthetic_rows"] > 0
 
 
-def test_mixed_types_switch_with_warning_or_fail_under_strict(tmp_path):
+def test_demo_rule_balances_an_encoded_training_split(tmp_path):
+    """The Makefile's demo rule, run on a small training split shaped like demo_out/encoded/train."""
+    rule = re.search(r"^\$\(DEMO\)/balanced/train\.parquet: \$\(DEMO\)/encoded/train\.parquet\n\t(.+)$",
+                     (ROOT / "Makefile").read_text(), re.M)
+    assert rule, "the demo must balance the encoded training split"
+    encoded = tmp_path / "encoded.parquet"
+    (
+        pl.scan_parquet(SAMPLE).head(2000)
+        .select("event_time", "user_id", "country", "amount", "f9", "is_fraud")
+        .with_columns(pl.col("f9").is_null().alias("f9_missing"), pl.col("f9").fill_null(0.0))
+        .collect().write_parquet(tmp_path / "pre.parquet")
+    )
+    data = open_input(str(tmp_path / "pre.parquet"))
+    StepRun("encode", params={}).write([Output(str(encoded), data.frame, data_inputs=[data], role="train")])
+    out = tmp_path / "balanced" / "train.parquet"
+    command = rule.group(1).replace("$(MLPREP)", "mlprep").replace("$<", str(encoded)).replace("$@", str(out)).split()
+    assert command[:2] == ["mlprep", "balance"]
+    result = run_mlprep(*command[1:], check=True)
+    assert "using SMOTENC instead of SMOTE" in result.stderr  # country and f9_missing are categories
+    got, source = pl.read_parquet(out), pl.read_parquet(encoded)
+    assert got.schema == pl.Schema({**source.schema, "is_synthetic": pl.Boolean, "synthetic_parent": pl.Int64, "synthetic_parent_neighbor": pl.Int64})
+    assert_frame_equal(got.head(source.height).select(source.columns), source)
+    assert got["is_fraud"].value_counts()["count"].n_unique() == 1
+    syn = got.filter("is_synthetic")
+    assert set(syn["country"].unique()) <= set(source["country"].unique())
+    assert syn["event_time"].to_list() == source["event_time"].gather(syn["synthetic_parent"]).to_list()
+    assert json.loads(Path(f"{out}.lineage.json").read_text())["output"]["role"] == "train"
+
+
+def test_strict_refuses_to_switch(tmp_path):
     mixed = tmp_path / "mixed.parquet"
-    pl.scan_parquet(SAMPLE).head(3000).select("category", "amount", "is_fraud").collect().write_parquet(mixed)
-    out = tmp_path / "out.parquet"
-    result = run_mlprep("balance", mixed, "--target", "is_fraud", "-o", out, check=True)
-    assert "using SMOTENC instead of SMOTE" in result.stderr
-    got = pl.read_parquet(out)
-    assert got.schema["category"] == pl.String and set(got["category"].unique()) <= set(pl.read_parquet(mixed)["category"].unique())
+    pl.scan_parquet(SAMPLE).head(300).select("category", "amount", "is_fraud").collect().write_parquet(mixed)
     result = run_mlprep("balance", mixed, "--target", "is_fraud", "--strict", "-o", tmp_path / "strict.parquet")
     assert_one_line_error(result, "--method smote needs numeric features but 'category'", "--method smotenc")
     assert not (tmp_path / "strict.parquet").exists()
