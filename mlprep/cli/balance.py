@@ -96,6 +96,8 @@ def balance(
             f"{data.name!r} has no role (it was not made by `mlprep split`): balancing before splitting leaks "
             "synthetic copies of test rows into training; balance only the training split"
         )
+    elif warning:  # --allow-leakage on a valid/test split
+        warning = f"--allow-leakage: resampling {data.name!r}, whose role is {data.role!r}; scores measured on it will not be honest"
     result = balance_step(
         data.frame, target=target, method=method, features=split_list(features) or None, exclude=split_list(exclude) or None,  # type: ignore[arg-type]
         sampling_strategy=strategy, k_neighbors=k_neighbors, m_neighbors=m_neighbors, kind=kind, out_step=out_step,  # type: ignore[arg-type]
