@@ -414,3 +414,10 @@ def test_svm_smote_provenance_starts_at_support_vectors():
     step = (new - base)[:, 0] / (towards - base)[:, 0]
     assert np.allclose(new, base + step[:, None] * (towards - base))
     assert ((step > -0.5) & (step < 1)).all()  # interpolated (danger) or extrapolated by out_step (safe)
+
+
+def test_a_class_of_one_row_cannot_be_interpolated():
+    _, _, frame = _numeric()
+    tiny = pl.concat([frame.filter(pl.col("y") == 0), frame.filter(pl.col("y") == 1).head(1)])
+    with pytest.raises(InputError, match=r"class 1 of target 'y' has 1 row, and smote needs at least 2 rows.*--method random-over"):
+        balance(tiny.lazy(), target="y")

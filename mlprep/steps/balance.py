@@ -439,10 +439,15 @@ def _check_class_sizes(method: str, k: int | None, planned: dict[Any, int], clas
     sizes = dict(zip(classes.tolist(), counts.tolist()))
     for label, n_new in planned.items():
         size = sizes[label.item() if isinstance(label, np.generic) else label]
+        if n_new > 0 and size < 2:
+            raise InputError(
+                f"class {_label(label)} of target {target!r} has 1 row, and {method} needs at least 2 rows of a class "
+                "to make new ones; use --method random-over, or leave the class out of --sampling-strategy"
+            )
         if n_new > 0 and size < k + 1:
             raise InputError(
                 f"class {_label(label)} of target {target!r} has {size} rows, fewer than --k-neighbors + 1 = {k + 1}; "
-                f"pass --k-neighbors {max(size - 1, 1)} or less" + (" (or use --method random-over)" if size < 2 else "")
+                f"pass --k-neighbors {size - 1} or less"
             )
 
 
