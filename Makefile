@@ -51,6 +51,10 @@ $(call splits_in,$(DEMO)/hashe%): $(call splits_in,$(DEMO)/scaled)
 $(call splits_in,$(DEMO)/encode%): $(call splits_in,$(DEMO)/hashed)
 	$(MLPREP) encode onehot $^ --cols category --min-frequency 0.01 --out-dir $(DEMO)/encode$*
 
+# Class balancing on the training split only (country is text, so SMOTE becomes SMOTENC).
+$(DEMO)/balanced/train.parquet: $(DEMO)/encoded/train.parquet
+	$(MLPREP) balance $< --target is_fraud --method smote --exclude user_id -o $@
+
 # The serving path: every fitted step recorded in the test split's lineage, re-applied to raw rows.
 $(DEMO)/served.parquet: $(DEMO)/raw.parquet $(DEMO)/encoded/test.parquet
 	$(MLPREP) lineage replay $< --like $(DEMO)/encoded/test.parquet -o $@
@@ -67,8 +71,8 @@ $(DEMO)/leakage.json: $(call splits_in,$(DEMO)/splits)
 	mv $@.tmp $@
 
 DEMO_OUTPUTS := $(DEMO)/raw.parquet $(DEMO)/profile.json $(call splits_in,$(DEMO)/encoded) \
-	$(DEMO)/served.parquet $(DEMO)/joined.parquet $(DEMO)/leakage.json
-DEMO_SHOW    := $(DEMO)/encoded/train.parquet
+	$(DEMO)/balanced/train.parquet $(DEMO)/served.parquet $(DEMO)/joined.parquet $(DEMO)/leakage.json
+DEMO_SHOW    := $(DEMO)/balanced/train.parquet
 
 demo: $(DEMO_OUTPUTS)
 	@echo

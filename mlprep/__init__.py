@@ -16,6 +16,7 @@ __version__ = "0.1.0"
 
 #: Public functions, loaded on first use: name → module.
 _LAZY = {
+    "balance": "mlprep.steps.balance",
     "convert": "mlprep.steps.convert",
     "drift": "mlprep.steps.drift",
     "profile": "mlprep.steps.profile",

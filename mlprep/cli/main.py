@@ -16,6 +16,7 @@ from mlprep import __version__
 from mlprep.cli import binning as binning_cli
 from mlprep.cli import check as check_cli
 from mlprep.cli import console
+from mlprep.cli import balance as balance_cli
 from mlprep.cli import convert as convert_cli
 from mlprep.cli import encode as encode_cli
 from mlprep.cli import impute as impute_cli
@@ -62,6 +63,7 @@ impute_cli.register(app)
 scale_cli.register(app)
 binning_cli.register(app)
 app.add_typer(encode_cli.app, name="encode")
+balance_cli.register(app)
 app.add_typer(join_cli.app, name="join")
 app.add_typer(check_cli.app, name="check")
 app.add_typer(lineage_cli.app, name="lineage")
