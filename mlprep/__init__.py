@@ -18,6 +18,14 @@ __version__ = "0.1.0"
 _LAZY = {
     "convert": "mlprep.steps.convert",
     "profile": "mlprep.steps.profile",
+    "sample_random": "mlprep.steps.sample",
+    "sample_stratified": "mlprep.steps.sample",
+    "sample_weighted": "mlprep.steps.sample",
+    "sample_reservoir": "mlprep.steps.sample",
+    "sample_bernoulli": "mlprep.steps.sample",
+    "sample_systematic": "mlprep.steps.sample",
+    "sample_cluster": "mlprep.steps.sample",
+    "sample_importance": "mlprep.steps.sample",
 }
 
 __all__ = ["__version__", *_LAZY]

@@ -17,6 +17,7 @@ from mlprep.cli import console
 from mlprep.cli import convert as convert_cli
 from mlprep.cli import lineage as lineage_cli
 from mlprep.cli import profile as profile_cli
+from mlprep.cli import sample as sample_cli
 
 EXIT_INTERNAL = 70  # EX_SOFTWARE: a bug in mlprep, not the user's mistake
 
@@ -50,6 +51,7 @@ def _root(
 convert_cli.register(app)
 profile_cli.register(app)
 app.add_typer(lineage_cli.app, name="lineage")
+app.add_typer(sample_cli.app, name="sample")
 
 
 def _terminate(signum: int, _frame: object) -> None:
