@@ -28,7 +28,11 @@ $(DEMO)/raw.parquet: sample_data/transactions.parquet $(STAMP)
 $(DEMO)/profile.json: $(DEMO)/raw.parquet
 	$(MLPREP) profile $< --json > $@
 
+$(DEMO)/sample.parquet: $(DEMO)/raw.parquet
+	$(MLPREP) sample stratified $< --by is_fraud --frac 0.1 -o $@
+
 DEMO_OUTPUTS := $(DEMO)/raw.parquet $(DEMO)/profile.json
+DEMO_OUTPUTS += $(DEMO)/sample.parquet
 DEMO_SHOW    := $(DEMO)/raw.parquet
 
 demo: $(DEMO_OUTPUTS)
