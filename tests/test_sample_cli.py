@@ -44,7 +44,7 @@ def ids_file(tmp_path_factory) -> Path:
 )
 def test_each_method_writes_sample_in_input_order_with_manifest(tmp_path, ids_file, method, args):
     out = tmp_path / "s.parquet"
-    run_mlprep("sample", method, ids_file, *args, "--weights", "-o", out, check=True)
+    run_mlprep("sample", method, ids_file, *args, "--weights", "--target", "is_fraud", "-o", out, check=True)
     df = pl.read_parquet(out)
     assert df.height > 0 and df["row_id"].to_list() == sorted(df["row_id"].to_list())
     assert {"inclusion_prob", "design_weight"} <= set(df.columns)
@@ -53,6 +53,8 @@ def test_each_method_writes_sample_in_input_order_with_manifest(tmp_path, ids_fi
     assert m["params"]["keyed_scheme"] == "splitmix64-v1" and m["params"]["seed"] == 0
     assert m["report"]["rows_in"] == 50_000 and m["report"]["rows_out"] == df.height == m["output"]["rows"]
     assert m["inputs"][0]["use"] == "data"
+    counts = m["report"]["class_counts"]
+    assert counts["input"] == {"0": 49015, "1": 985} and sum(counts["sample"].values()) == df.height
     embedded = json.loads(pl.read_parquet_metadata(out)["mlprep.lineage"])
     assert embedded["report"] == m["report"]
 
@@ -140,6 +142,8 @@ def test_reservoir_memory_is_bounded_by_the_sample_not_the_file(tmp_path):
         (["weighted", "-n", "10"], ["needs --weight-col"]),
         (["weighted", "--weight-col", "f9", "-n", "10"], ["invalid weights", "first at row"]),
         (["reservoir"], ["needs -n N"]),
+        (["random", "-n", "5", "--target", "is_frd"], ["column 'is_frd' (from --target) not found", "did you mean 'is_fraud'?"]),
+        (["random", "-n", "5", "--key-col", "usr_id"], ["column 'usr_id' (from --key-col) not found"]),
         (["bernoulli", "--p", "1.5"], ["--p must be a probability in (0, 1]"]),
         (["cluster", "--by", "category", "-n", "100"], ["-n 100 exceeds the", "groups"]),
         (["importance", "--target-dist", "is_fraud=0:0.5,2:0.5"], ["value '2' does not occur in column 'is_fraud'"]),

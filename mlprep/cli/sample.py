@@ -53,6 +53,11 @@ def _run(
     data = open_input(input)
     fit_inputs = extra_inputs() if extra_inputs else []
     drawn = compute(data)
+    target = params.get("target")
+    if target:
+        from mlprep.steps.sample import class_counts
+
+        drawn.report["class_counts"] = class_counts(data.frame, drawn, target, where=_where(data))
     run = StepRun(f"sample.{method}", params={**params, "keyed_scheme": KEYED_SCHEME}, libraries=libraries)
     for message in drawn.warnings:
         run.warn(message)
@@ -78,6 +83,7 @@ def random(
     n: N = None,
     frac: Frac = None,
     replace: Replace = False,
+    target: options.Target = None,
     seed: options.Seed = 0,
     key_col: KeyCol = None,
     weights: Weights = False,
@@ -93,7 +99,7 @@ def random(
     """
     from mlprep.steps.sample import sample_random
 
-    params = {"n": n, "frac": frac, "replace": replace, "seed": seed, "key_col": key_col, "weights": weights}
+    params = {"n": n, "frac": frac, "replace": replace, "target": target, "seed": seed, "key_col": key_col, "weights": weights}
     _run("random", input, output, params, lambda d: sample_random(
         d.frame, n=n, frac=frac, replace=replace, seed=seed, key_col=key_col, weights=weights,
         rows=d.rows, where=_where(d)), quiet=quiet, as_json=as_json)
@@ -110,6 +116,7 @@ def stratified(
     neyman_col: Annotated[Optional[str], typer.Option("--neyman-col", help="Numeric column whose within-stratum standard deviation sets a neyman allocation.", metavar="COL")] = None,
     min_per_stratum: Annotated[int, typer.Option("--min-per-stratum", help="At least this many rows from every stratum (or all its rows if fewer).", metavar="K")] = 0,
     strict: Annotated[bool, typer.Option("--strict", help="Make a stratum smaller than its allocation an error instead of a warning.")] = False,
+    target: options.Target = None,
     seed: options.Seed = 0,
     key_col: KeyCol = None,
     weights: Weights = False,
@@ -128,7 +135,7 @@ def stratified(
 
     by_cols = split_list(by)
     params = {"by": by_cols, "n": n, "frac": frac, "allocation": allocation, "neyman_col": neyman_col,
-              "min_per_stratum": min_per_stratum, "strict": strict, "seed": seed, "key_col": key_col, "weights": weights}
+              "min_per_stratum": min_per_stratum, "strict": strict, "target": target, "seed": seed, "key_col": key_col, "weights": weights}
     _run("stratified", input, output, params, lambda d: sample_stratified(
         d.frame, by=by_cols, n=n, frac=frac, allocation=allocation, neyman_col=neyman_col,  # type: ignore[arg-type]
         min_per_stratum=min_per_stratum, strict=strict, seed=seed, key_col=key_col, weights=weights,
@@ -144,6 +151,7 @@ def weighted(
     frac: Frac = None,
     replace: Replace = False,
     design: Annotated[str, typer.Option("--design", help="successive (Efraimidis–Spirakis draws ∝ weight without replacement) or pps (Pareto πps: inclusion probability min(1, c·w) summing to n).")] = "successive",
+    target: options.Target = None,
     seed: options.Seed = 0,
     key_col: KeyCol = None,
     weights: Weights = False,
@@ -161,7 +169,7 @@ def weighted(
 
     if weight_col is None:
         raise UsageError("sample weighted needs --weight-col COL, the column of non-negative weights")
-    params = {"weight_col": weight_col, "n": n, "frac": frac, "replace": replace, "design": design, "seed": seed,
+    params = {"weight_col": weight_col, "n": n, "frac": frac, "replace": replace, "design": design, "target": target, "seed": seed,
               "key_col": key_col, "weights": weights}
     _run("weighted", input, output, params, lambda d: sample_weighted(
         d.frame, weight_col=weight_col, n=n, frac=frac, replace=replace, design=design,  # type: ignore[arg-type]
@@ -174,6 +182,7 @@ def reservoir(
     output: options.Output,
     n: N = None,
     batch_rows: Annotated[int, typer.Option("--batch-rows", help="Rows read per batch; memory is about n + batch rows (the sample does not depend on it).", metavar="ROWS")] = 65_536,
+    target: options.Target = None,
     seed: options.Seed = 0,
     key_col: KeyCol = None,
     weights: Weights = False,
@@ -191,7 +200,7 @@ def reservoir(
 
     if n is None:
         raise UsageError("sample reservoir needs -n N, the number of rows to keep")
-    params = {"n": n, "seed": seed, "key_col": key_col, "weights": weights, "batch_rows": batch_rows}
+    params = {"n": n, "target": target, "seed": seed, "key_col": key_col, "weights": weights, "batch_rows": batch_rows}
     _run("reservoir", input, output, params, lambda d: sample_reservoir(
         d.frame, n=n, seed=seed, key_col=key_col, weights=weights, rows=_parquet_rows(d), batch_rows=batch_rows,
         where=_where(d)), quiet=quiet, as_json=as_json)
@@ -202,6 +211,7 @@ def bernoulli(
     input: Input,
     output: options.Output,
     p: Annotated[Optional[float], typer.Option("--p", help="Probability of keeping each row, in (0, 1]; the sample size is random.", metavar="P")] = None,
+    target: options.Target = None,
     seed: options.Seed = 0,
     key_col: KeyCol = None,
     weights: Weights = False,
@@ -217,7 +227,7 @@ def bernoulli(
 
     if p is None:
         raise UsageError("sample bernoulli needs --p P, the probability of keeping each row")
-    params = {"p": p, "seed": seed, "key_col": key_col, "weights": weights}
+    params = {"p": p, "target": target, "seed": seed, "key_col": key_col, "weights": weights}
     _run("bernoulli", input, output, params, lambda d: sample_bernoulli(
         d.frame, p=p, seed=seed, key_col=key_col, weights=weights, rows=d.rows, where=_where(d)),
         quiet=quiet, as_json=as_json)
@@ -229,6 +239,7 @@ def systematic(
     output: options.Output,
     n: N = None,
     frac: Frac = None,
+    target: options.Target = None,
     seed: options.Seed = 0,
     weights: Weights = False,
     quiet: options.Quiet = False,
@@ -240,7 +251,7 @@ def systematic(
     """
     from mlprep.steps.sample import sample_systematic
 
-    params = {"n": n, "frac": frac, "seed": seed, "weights": weights}
+    params = {"n": n, "frac": frac, "target": target, "seed": seed, "weights": weights}
     _run("systematic", input, output, params, lambda d: sample_systematic(
         d.frame, n=n, frac=frac, seed=seed, weights=weights, rows=d.rows, where=_where(d)),
         quiet=quiet, as_json=as_json)
@@ -253,6 +264,7 @@ def cluster(
     by: By = None,
     n: Annotated[Optional[int], typer.Option("-n", "--n", help="Number of groups to draw. Default: none (give -n or --frac).", metavar="GROUPS")] = None,
     frac: Annotated[Optional[float], typer.Option("--frac", help="Fraction of the groups to draw, in (0, 1]. Default: none.", metavar="F")] = None,
+    target: options.Target = None,
     seed: options.Seed = 0,
     weights: Weights = False,
     quiet: options.Quiet = False,
@@ -266,7 +278,7 @@ def cluster(
     from mlprep.steps.sample import sample_cluster
 
     by_cols = split_list(by)
-    params = {"by": by_cols, "n": n, "frac": frac, "seed": seed, "weights": weights}
+    params = {"by": by_cols, "n": n, "frac": frac, "target": target, "seed": seed, "weights": weights}
     _run("cluster", input, output, params, lambda d: sample_cluster(
         d.frame, by=by_cols, n=n, frac=frac, seed=seed, weights=weights, where=_where(d)),
         quiet=quiet, as_json=as_json)
@@ -284,6 +296,7 @@ def importance(
     classifier: Annotated[str, typer.Option("--classifier", help="Density-ratio classifier: logistic (regression on standardised, median-imputed features) or hgb (histogram gradient boosting).")] = "logistic",
     fit_rows: Annotated[int, typer.Option("--fit-rows", help="At most this many keyed-random rows of each side train the classifier.", metavar="ROWS")] = 100_000,
     folds: Annotated[int, typer.Option("--folds", help="Cross-validation folds for the reported AUC.", metavar="K")] = 5,
+    target: options.Target = None,
     seed: options.Seed = 0,
     key_col: KeyCol = None,
     weights: Weights = False,
@@ -306,7 +319,7 @@ def importance(
         raise UsageError("sample importance needs exactly one of --target-dist COL=v:p,... or --reference REF --features a,b")
     if reference is None and features:
         raise UsageError("--features applies only with --reference")
-    target = parse_target_dist(target_dist) if target_dist is not None else None
+    target_spec = parse_target_dist(target_dist) if target_dist is not None else None
     refs: list[Dataset] = []
     feature_list: list[str] = []
 
@@ -323,12 +336,12 @@ def importance(
             feature_list.extend(select_columns(split_list(features), d.schema.names(), where=_where(d), option="--features"))
             params["features"] = feature_list
         return sample_importance(
-            d.frame, n=n, frac=frac, target_dist=target, reference=ref.frame if ref else None, features=feature_list,
+            d.frame, n=n, frac=frac, target_dist=target_spec, reference=ref.frame if ref else None, features=feature_list,
             classifier=classifier, fit_rows=fit_rows, folds=folds, seed=seed, key_col=key_col,  # type: ignore[arg-type]
             weights=weights, rows=d.rows, where=_where(d), reference_name=ref.name if ref else "the reference")
 
     params: dict[str, Any] = {"n": n, "frac": frac, "target_dist": target_dist, "reference": reference, "features": None,
                               "classifier": classifier if reference else None, "fit_rows": fit_rows if reference else None,
-                              "folds": folds if reference else None, "seed": seed, "key_col": key_col, "weights": weights}
+                              "folds": folds if reference else None, "target": target, "seed": seed, "key_col": key_col, "weights": weights}
     _run("importance", input, output, params, compute, quiet=quiet, as_json=as_json, extra_inputs=open_reference,
          libraries=("scikit-learn",) if reference else ())

@@ -179,6 +179,30 @@ def _base_report(method: str, rows_in: int, rows_out: int, seed: int, key_col: s
             "key": key or (key_col if key_col else "row position"), "keyed_scheme": KEYED_SCHEME}
 
 
+def class_counts(frame: "pl.LazyFrame", sample: Sample, target: str, *, where: str = "the input") -> dict[str, Any]:
+    """Per-class row counts of ``target`` in the input and in the sample (for the report).
+
+    Reads only the target column (and what decides the sample); nulls are counted as ``"null"``.
+
+    Examples
+    --------
+    >>> import polars as pl
+    >>> lf = pl.LazyFrame({"y": [0, 0, 0, 1] * 5})
+    >>> class_counts(lf, sample_random(lf, n=4, seed=1), "y")["sample"]
+    {'0': 4}
+    """
+    import polars as pl
+
+    names = frame.collect_schema().names()
+    _require(names, [target], where=where, option="--target")
+
+    def counts(lf: "pl.LazyFrame") -> dict[str, int]:
+        table = lf.group_by(pl.col(target).cast(pl.String).fill_null("null").alias("__c")).agg(pl.len()).collect(engine="streaming")
+        return {str(k): int(v) for k, v in sorted(table.iter_rows(), key=lambda kv: str(kv[0]))}
+
+    return {"target": target, "input": counts(frame), "sample": counts(sample.frame.lazy())}
+
+
 # ---------------------------------------------------------------------------------------------
 # random
 
