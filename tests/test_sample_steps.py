@@ -60,7 +60,9 @@ def test_sample_size_rounds_half_up_and_validates():
         sample_size(None, None, 10)
     with pytest.raises(UsageError, match="-n must be a positive"):
         sample_size(0, None, 10)
-    with pytest.raises(UsageError, match=r"-n 11 exceeds the 10 rows.*--replace"):
+    with pytest.raises(UsageError, match=r"-n 11 exceeds the 10 rows of the input; lower -n, or pass --replace"):
+        sample_size(11, None, 10, can_replace=True)
+    with pytest.raises(UsageError, match=r"-n 11 exceeds the 10 rows of the input; lower -n$"):
         sample_size(11, None, 10)
     for bad in (0.0, -0.5, 1.5, float("nan")):
         with pytest.raises(UsageError, match=r"--frac must be in \(0, 1\]"):
@@ -265,6 +267,11 @@ def test_weighted_first_draw_probability_proportional_to_weight():
 def test_pps_and_successive_probabilities():
     w = pl.Series([10.0, 1.0, 1.0, 1.0, 1.0, 0.0])
     assert pps_probabilities(w, 2).to_list() == [1.0, 0.25, 0.25, 0.25, 0.25, 0.0]
+    assert pps_probabilities(pl.Series([100.0, 50.0, 1.0, 1.0]), 3).to_list() == [1.0, 1.0, 0.5, 0.5]
+    assert pps_probabilities(pl.Series([1.0, 1.0, 2.0]), 3).to_list() == [1.0, 1.0, 1.0]
+    rng = np.random.default_rng(0)
+    pi = pps_probabilities(pl.Series(rng.lognormal(0, 2, 1000)), 100)
+    assert float(pi.sum()) == pytest.approx(100) and float(pi.max()) == 1.0
     pi = successive_probabilities(pl.Series(np.linspace(0.1, 2, 50)), 10)
     assert float(pi.sum()) == pytest.approx(10)
     assert (pi.diff().drop_nulls() > 0).all()

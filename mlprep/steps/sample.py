@@ -64,7 +64,7 @@ class Sample:
 
 
 def sample_size(n: int | None, frac: float | None, rows: int, *, replace: bool = False, where: str = "the input",
-                required: bool = True, unit: str = "rows") -> int | None:
+                required: bool = True, unit: str = "rows", can_replace: bool = False) -> int | None:
     """Resolve ``-n``/``--frac`` into a count, validating both (one-line errors).
 
     ``frac`` rounds half up: ``round(frac * rows)``. With ``replace`` the size may exceed ``rows``
@@ -82,7 +82,7 @@ def sample_size(n: int | None, frac: float | None, rows: int, *, replace: bool =
         if n <= 0:
             raise UsageError(f"-n must be a positive number of {unit}, got {n}")
         if n > rows and not replace:
-            hint = "lower -n, or pass --replace to draw with replacement" if unit == "rows" else "lower -n"
+            hint = "lower -n, or pass --replace to draw with replacement" if can_replace else "lower -n"
             raise UsageError(f"-n {n} exceeds the {rows:,} {unit} of {where}; {hint}")
         return n
     assert frac is not None
@@ -248,7 +248,7 @@ def sample_random(frame: "pl.LazyFrame", *, n: int | None = None, frac: float | 
     N = _rows(frame, rows)
     if N == 0:
         raise InputError(f"{where} has no rows; there is nothing to sample")
-    size = sample_size(n, frac, N, replace=replace, where=where)
+    size = sample_size(n, frac, N, replace=replace, where=where, can_replace=True)
     assert size is not None
     if replace:
         draws = pl.select(pl.int_range(size, dtype=pl.UInt64).alias("j"))
@@ -524,13 +524,16 @@ def pps_probabilities(w: "pl.Series", n: int) -> "pl.Series":
     values = w.cast(pl.Float64).to_numpy()
     order = np.sort(values)[::-1]
     suffix = np.cumsum(order[::-1])[::-1]  # suffix[k] = sum of all but the k largest
-    k = 0
-    while k < n:
-        c = (n - k) / suffix[k]
-        if c * order[k] < 1:
-            break
-        k += 1
-    c = (n - k) / suffix[k] if k < len(order) and suffix[k] > 0 else 0.0
+    ks = np.arange(min(n, len(order)))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        # k rows are certain (π = 1) for the first k where the rest, scaled to n - k, stay below 1
+        fits = (n - ks) / suffix[ks] * order[ks] < 1
+    if not fits.any():  # every one of the n slots goes to a certain row: the n largest weights
+        pi = np.zeros(len(values))
+        pi[np.argsort(-values, kind="stable")[:n]] = 1.0
+        return pl.Series(w.name, pi)
+    k = int(np.argmax(fits))
+    c = (n - k) / suffix[k]
     return pl.Series(w.name, np.minimum(1.0, c * values))
 
 
@@ -615,7 +618,7 @@ def sample_weighted(frame: "pl.LazyFrame", *, weight_col: str, n: int | None = N
         raise InputError(f"--weight-col {weight_col!r} of {where} is zero in every row; nothing can be drawn")
     if not replace and n is not None and 0 < n <= N and n > positive:
         raise UsageError(f"-n {n} exceeds the {positive:,} rows of {where} with a positive {weight_col!r}; zero weights are never drawn, lower -n")
-    size = sample_size(n, frac, N, replace=replace, where=where)
+    size = sample_size(n, frac, N, replace=replace, where=where, can_replace=True)
     assert size is not None
     if not replace and size > positive:
         raise UsageError(f"--frac {frac} asks for {size:,} rows but only {positive:,} rows of {where} have a positive {weight_col!r}; lower --frac")
