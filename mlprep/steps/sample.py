@@ -133,6 +133,12 @@ def _decider(frame: "pl.LazyFrame", cols: Sequence[str], rows: int) -> "pl.LazyF
     return frame.select(list(dict.fromkeys(cols))).with_row_index(INDEX)
 
 
+def _order_by(key_col: str | None) -> list[str]:
+    """Sort keys of a bottom-k draw: position keys are distinct (SplitMix64 is a bijection), a
+    key column's duplicates tie and are broken by position."""
+    return [_KEY] if key_col is None else [_KEY, INDEX]
+
+
 def select_rows(frame: "pl.LazyFrame", chosen: "pl.DataFrame") -> "pl.LazyFrame":
     """Stream the rows whose positions are in ``chosen[INDEX]``, in input order.
 
@@ -251,8 +257,8 @@ def sample_random(frame: "pl.LazyFrame", *, n: int | None = None, frac: float | 
     size = sample_size(n, frac, N, replace=replace, where=where, can_replace=True)
     assert size is not None
     if replace:
-        draws = pl.select(pl.int_range(size, dtype=pl.UInt64).alias("j"))
-        picked = draws.select((keyed_uniform(seed, pl.col("j")) * N).floor().cast(pl.Int64).clip(0, N - 1).alias(INDEX))
+        draws = pl.LazyFrame().select(pl.int_range(size, dtype=pl.UInt64).alias("j"))
+        picked = draws.select((keyed_uniform(seed, pl.col("j")) * N).floor().cast(pl.Int64).clip(0, N - 1).alias(INDEX)).collect()
         chosen = picked.group_by(INDEX).agg(pl.len().cast(pl.Int64).alias(_REPEAT))
         if weights:
             pi = -math.expm1(size * math.log1p(-1.0 / N)) if N > 1 else 1.0
@@ -262,7 +268,7 @@ def sample_random(frame: "pl.LazyFrame", *, n: int | None = None, frac: float | 
     dec = _decider(frame, [key_col] if key_col else [], N)
     chosen = (
         dec.with_columns(keyed_u64(seed, _key_base(key_col, schema)).alias(_KEY))
-        .bottom_k(size, by=[_KEY, INDEX]).select(INDEX).collect(engine="streaming")
+        .bottom_k(size, by=_order_by(key_col)).select(INDEX).collect(engine="streaming")
     )
     out = select_rows(frame, chosen)
     if weights:
@@ -628,7 +634,7 @@ def sample_weighted(frame: "pl.LazyFrame", *, weight_col: str, n: int | None = N
     }
     if replace:
         cum = data["__w"].cum_sum()
-        u = pl.select(keyed_uniform(seed, pl.int_range(size, dtype=pl.UInt64)) * total).to_series()
+        u = pl.LazyFrame().select(keyed_uniform(seed, pl.int_range(size, dtype=pl.UInt64)) * total).collect().to_series()
         picked = cum.search_sorted(u, side="right").clip(0, N - 1)
         chosen = pl.DataFrame({INDEX: picked}).group_by(INDEX).agg(pl.len().cast(pl.Int64).alias(_REPEAT))
         if weights:
@@ -643,7 +649,7 @@ def sample_weighted(frame: "pl.LazyFrame", *, weight_col: str, n: int | None = N
     live = data.lazy().filter(pl.col("__w") > 0)
     if design == "successive":
         ordered = live.with_columns((-(1.0 - key).log() / pl.col("__w")).alias(_KEY))
-        chosen = ordered.bottom_k(size, by=[_KEY, INDEX]).select(INDEX).collect()
+        chosen = ordered.bottom_k(size, by=[_KEY, INDEX]).select(INDEX).collect(engine="streaming")
         if weights:
             pi = successive_probabilities(data["__w"], size)
             chosen = chosen.join(data.select(INDEX).with_columns(pi.alias("inclusion_prob")), on=INDEX, how="left")
@@ -653,7 +659,7 @@ def sample_weighted(frame: "pl.LazyFrame", *, weight_col: str, n: int | None = N
         ordered = live.join(data.select(INDEX).with_columns(pi.alias("__pi")).lazy(), on=INDEX).with_columns(
             pl.when(c_pi >= 1).then(pl.lit(0.0)).otherwise((key / (1.0 - key)) / (c_pi / (1.0 - c_pi))).alias(_KEY)
         )
-        chosen = ordered.bottom_k(size, by=[_KEY, INDEX]).select(INDEX, pl.col("__pi").alias("inclusion_prob")).collect()
+        chosen = ordered.bottom_k(size, by=[_KEY, INDEX]).select(INDEX, pl.col("__pi").alias("inclusion_prob")).collect(engine="streaming")
         report["pps_certainty_rows"] = int((pi >= 1).sum())
         if not weights:
             chosen = chosen.select(INDEX)
@@ -710,10 +716,13 @@ def sample_reservoir(frame: "pl.LazyFrame", *, n: int, seed: int = 0, key_col: s
     for batch in iter_batches(frame, rows=rows, batch_rows=batch_rows):
         if batch.height == 0:
             continue
-        batch = batch.with_row_index(INDEX, offset=seen).with_columns(key)
+        # lazily, so the hash's repeated sub-expressions are computed once (eager would not)
+        batch = batch.lazy().with_row_index(INDEX, offset=seen).with_columns(key).collect()
         seen += batch.height
+        if reservoir is not None and reservoir.height == n:  # full: only smaller keys can enter
+            batch = batch.filter(pl.col(_KEY) < reservoir[_KEY].max())
         merged = batch if reservoir is None else pl.concat([reservoir, batch], how="vertical")
-        reservoir = merged.bottom_k(n, by=[_KEY, INDEX]) if merged.height > n else merged
+        reservoir = merged.bottom_k(n, by=_order_by(key_col)) if merged.height > n else merged
     if seen == 0 or reservoir is None:
         raise InputError(f"{where} has no rows; there is nothing to sample")
     if n > seen:
@@ -785,7 +794,7 @@ def sample_systematic(frame: "pl.LazyFrame", *, n: int | None = None, frac: floa
         raise InputError(f"{where} has no rows; there is nothing to sample")
     size = sample_size(n, frac, N, where=where)
     assert size is not None
-    u = float(pl.select(keyed_uniform(seed, pl.lit(0, dtype=pl.UInt64))).item())
+    u = float(pl.LazyFrame().select(keyed_uniform(seed, pl.lit(0, dtype=pl.UInt64))).collect().item())
     start = min(N - 1, int(u * N))
     chosen = pl.select(((pl.lit(start, dtype=pl.Int64) + pl.int_range(size, dtype=pl.Int64) * N) // size).alias(INDEX))
     out = select_rows(frame, chosen)
@@ -954,7 +963,7 @@ def sample_importance(frame: "pl.LazyFrame", *, n: int | None = None, frac: floa
         dec = _decider(frame, [col, *([key_col] if key_col else [])], N)
         dec = dec.with_columns(text.replace_strict(list(ratio), list(ratio.values()), default=0.0, return_dtype=pl.Float64).alias("__r"))
         if size is not None:
-            dec = dec.with_columns(keyed_u64(seed, _key_base(key_col, schema)).alias(_KEY)).bottom_k(size, by=[_KEY, INDEX])
+            dec = dec.with_columns(keyed_u64(seed, _key_base(key_col, schema)).alias(_KEY)).bottom_k(size, by=_order_by(key_col))
         chosen = dec.select(INDEX, "__r", text.alias("__v")).collect(engine="streaming")
         report = {"target_col": col, "target_dist": dict(probs),
                   "input_dist": {str(v): c / N for v, c in sorted(present.items(), key=lambda kv: str(kv[0]))},
@@ -1013,7 +1022,7 @@ def _classifier_ratio(frame: "pl.LazyFrame", reference: "pl.LazyFrame", *, featu
             dec = dec.filter(pl.col(INDEX).is_in(
                 pl.LazyFrame().select(pl.int_range(total, dtype=_idx_dtype()).alias(INDEX))
                 .with_columns(keyed_u64(seed ^ salt, pl.col(INDEX).cast(pl.UInt64)).alias(_KEY))
-                .bottom_k(k, by=[_KEY, INDEX]).collect(engine="streaming")[INDEX].implode()))
+                .bottom_k(k, by=_KEY).collect(engine="streaming")[INDEX].implode()))
         return dec.with_columns(pl.col(c).cast(pl.Float64) for c in features).collect(engine="streaming")
 
     fit_in = features_of(frame, rows, min(fit_rows, rows), 0x1F)
@@ -1034,7 +1043,7 @@ def _classifier_ratio(frame: "pl.LazyFrame", reference: "pl.LazyFrame", *, featu
     # Rows of the sample: keyed uniform draw from the input (or all rows).
     dec = _decider(frame, [*features, *([key_col] if key_col else [])], rows)
     if size is not None:
-        dec = dec.with_columns(keyed_u64(seed, _key_base(key_col, schema)).alias(_KEY)).bottom_k(size, by=[_KEY, INDEX])
+        dec = dec.with_columns(keyed_u64(seed, _key_base(key_col, schema)).alias(_KEY)).bottom_k(size, by=_order_by(key_col))
     drawn = dec.select(INDEX, *[pl.col(c).cast(pl.Float64) for c in features]).collect(engine="streaming").sort(INDEX)
     prob = np.clip(model.predict_proba(drawn.select(features).to_numpy())[:, 1], 1e-6, 1 - 1e-6)
     ratio = prob / (1 - prob) * (fit_in.height / fit_ref.height)
