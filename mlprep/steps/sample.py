@@ -504,6 +504,8 @@ def _validated_weights(frame: "pl.LazyFrame", schema: "pl.Schema", weight_col: s
     cols = [weight_col, *([key_col] if key_col else [])]
     dec = _decider(frame, cols, rows).with_columns(pl.col(weight_col).cast(pl.Float64).alias("__w"))
     data = dec.select(INDEX, "__w", *([key_col] if key_col else [])).collect(engine="streaming")
+    if not data[INDEX].is_sorted():
+        data = data.sort(INDEX)
     w = pl.col("__w")
     bad = data.filter(w.is_null() | w.is_nan() | w.is_infinite() | (w < 0))
     if bad.height:
@@ -956,12 +958,12 @@ def sample_importance(frame: "pl.LazyFrame", *, n: int | None = None, frac: floa
         if absent:
             shown = ", ".join(repr(v) for v in sorted(k for k in present if k is not None)[:10])
             raise InputError(f"--target-dist value {absent[0]!r} does not occur in column {col!r} of {where}; values present: {shown}")
-        unlisted = sorted(str(v) for v in present if v not in probs)
+        unlisted = sorted("null" if v is None else str(v) for v in present if v not in probs)
         if unlisted:
             warnings.append(f"values of {col!r} not in --target-dist get importance weight 0: {', '.join(unlisted[:10])}")
         ratio = {v: probs.get(v, 0.0) / (c / N) for v, c in present.items() if v is not None}
         dec = _decider(frame, [col, *([key_col] if key_col else [])], N)
-        dec = dec.with_columns(text.replace_strict(list(ratio), list(ratio.values()), default=0.0, return_dtype=pl.Float64).alias("__r"))
+        dec = dec.with_columns(text.replace_strict(list(ratio), list(ratio.values()), default=0.0, return_dtype=pl.Float64).fill_null(0.0).alias("__r"))
         if size is not None:
             dec = dec.with_columns(keyed_u64(seed, _key_base(key_col, schema)).alias(_KEY)).bottom_k(size, by=_order_by(key_col))
         chosen = dec.select(INDEX, "__r", text.alias("__v")).collect(engine="streaming")
