@@ -405,3 +405,42 @@ def test_every_fixed_size_design_returns_n_distinct_rows_in_order(n_rows, seed, 
               sample_systematic(lf, n=n, seed=seed)):
         got = ids(s)
         assert len(got) == n == len(set(got)) and got == sorted(got) and s.report["rows_out"] == n
+
+
+@pytest.mark.parametrize(
+    "draw",
+    [
+        lambda lf: sample_random(lf, n=2000, seed=1, weights=True),
+        lambda lf: sample_systematic(lf, n=2000, seed=1, weights=True),
+        lambda lf: sample_bernoulli(lf, p=0.2, seed=1, weights=True),
+        lambda lf: sample_cluster(lf, by=["g"], n=25, seed=1, weights=True),
+        lambda lf: sample_reservoir(lf, n=2000, seed=1, weights=True, batch_rows=999),
+    ],
+    ids=["random", "systematic", "bernoulli", "cluster", "reservoir"],
+)
+def test_design_weights_recover_known_totals(draw):
+    """Horvitz–Thompson: Σ design_weight·y estimates the population total of y (here 10,000·E[y])."""
+    rng = np.random.default_rng(11)
+    n_rows = 10_000
+    g = rng.integers(0, 50, n_rows)
+    y = 5.0 + rng.normal(0, 1, n_rows) + 0.02 * g
+    lf = pl.LazyFrame({"g": g, "y": y})
+    out = draw(lf).frame.lazy().collect()
+    est = (out["y"] * out["design_weight"]).sum()
+    assert abs(est / y.sum() - 1) < 0.02
+    assert abs(out["design_weight"].sum() / n_rows - 1) < 0.1
+    assert ((out["inclusion_prob"] > 0) & (out["inclusion_prob"] <= 1)).all()
+
+
+def test_frac_above_one_only_with_replace():
+    lf = frame(100)
+    assert sample_random(lf, frac=2.0, replace=True).frame.collect().height == 200
+    with pytest.raises(UsageError, match=r"--frac must be in \(0, 1\], got 2.0"):
+        sample_random(lf, frac=2.0)
+
+
+def test_new_columns_must_not_exist_already():
+    lf = pl.LazyFrame({"design_weight": [1.0, 2.0]})
+    with pytest.raises(InputError, match="already has a column 'design_weight'"):
+        sample_random(lf, n=1, weights=True)
+    assert sample_random(lf, n=1).frame.collect().height == 1
