@@ -15,7 +15,8 @@ if TYPE_CHECKING:
 
 app = typer.Typer(
     help="Draw a sample: random, stratified, weighted, reservoir, bernoulli, systematic, cluster or importance. "
-    "Deterministic (keyed by seed and row position or --key-col); the output keeps the input's row order.",
+    "Deterministic (keyed by seed and row position or --key-col); the output keeps the input's row order.\n\n"
+    "Example: mlprep sample stratified sample_data/transactions.parquet --by is_fraud --frac 0.1 -o out/strat.parquet",
     no_args_is_help=True,
 )
 
