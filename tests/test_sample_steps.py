@@ -444,3 +444,13 @@ def test_new_columns_must_not_exist_already():
     with pytest.raises(InputError, match="already has a column 'design_weight'"):
         sample_random(lf, n=1, weights=True)
     assert sample_random(lf, n=1).frame.collect().height == 1
+
+
+@settings(max_examples=30, deadline=None)
+@given(st.integers(1, 400), st.integers(1, 500), st.integers(0, 2**31), st.booleans())
+def test_reservoir_same_rows_whatever_the_batch_size(n_rows, batch, seed, by_key):
+    lf = pl.LazyFrame({"id": range(n_rows), "k": [i * 7 % 13 for i in range(n_rows)]})
+    n = max(1, n_rows // 3)
+    key = "k" if by_key else None
+    expected = ids(sample_random(lf, n=n, seed=seed, key_col=key))
+    assert ids(sample_reservoir(lf, n=n, seed=seed, key_col=key, batch_rows=batch, rows=n_rows)) == expected
