@@ -164,6 +164,13 @@ def test_bad_input_one_line_exit_2_nothing_written(tmp_path, capsys, args, fragm
     assert not (tmp_path / "out").exists() or files_in(tmp_path / "out") == []
 
 
+def test_json_report_and_stdout_data_are_exclusive(capsys):
+    code = _run(["sample", "reservoir", str(SAMPLE), "-n", "5", "--json", "-o", "-"])
+    captured = capsys.readouterr()
+    assert_one_line_error(Result(code, captured.out.encode(), captured.err), "--json and -o - would both write to stdout")
+    assert captured.out == ""
+
+
 def test_bad_input_through_the_executable(tmp_path):
     out = tmp_path / "s.parquet"
     result = run_mlprep("sample", "random", SAMPLE, "-n", "50001", "-o", out)

@@ -50,6 +50,10 @@ def _run(
     from mlprep.keyed import KEYED_SCHEME
     from mlprep.runner import Output, StepRun, open_input
 
+    if as_json and output == "-":
+        from mlprep.errors import UsageError
+
+        raise UsageError("--json and -o - would both write to stdout; write the sample to a file or drop --json")
     console.set_quiet(quiet or as_json)
     data = open_input(input)
     fit_inputs = extra_inputs() if extra_inputs else []
