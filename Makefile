@@ -33,6 +33,10 @@ $(DEMO)/raw.parquet: sample_data/transactions.parquet $(STAMP)
 $(DEMO)/profile.json: $(DEMO)/raw.parquet
 	$(MLPREP) profile $< --json > $@.tmp && mv $@.tmp $@
 
+# A 10% sample that keeps the fraud rate exactly (stratified by the label).
+$(DEMO)/sample.parquet: $(DEMO)/raw.parquet
+	$(MLPREP) sample stratified $< --by is_fraud --frac 0.1 -o $@
+
 # Time split 70/15/15: train is earlier than valid, which is earlier than test.
 $(call splits_in,$(DEMO)/split%): $(DEMO)/raw.parquet
 	$(MLPREP) split $< --time-col event_time --ratios 0.7,0.15,0.15 --out-dir $(DEMO)/split$*
@@ -70,7 +74,7 @@ $(DEMO)/leakage.json: $(call splits_in,$(DEMO)/splits)
 	$(MLPREP) check leakage $^ --time-col event_time --target is_fraud --group-col user_id --json > $@.tmp
 	mv $@.tmp $@
 
-DEMO_OUTPUTS := $(DEMO)/raw.parquet $(DEMO)/profile.json $(call splits_in,$(DEMO)/encoded) \
+DEMO_OUTPUTS := $(DEMO)/raw.parquet $(DEMO)/profile.json $(DEMO)/sample.parquet $(call splits_in,$(DEMO)/encoded) \
 	$(DEMO)/balanced/train.parquet $(DEMO)/served.parquet $(DEMO)/joined.parquet $(DEMO)/leakage.json
 DEMO_SHOW    := $(DEMO)/balanced/train.parquet
 

@@ -48,6 +48,14 @@ _LAZY = {
     "fit_target": "mlprep.steps.encode_target",
     "apply_target": "mlprep.steps.encode_target",
     "cross_fit_target": "mlprep.steps.encode_target",
+    "sample_random": "mlprep.steps.sample",
+    "sample_stratified": "mlprep.steps.sample",
+    "sample_weighted": "mlprep.steps.sample",
+    "sample_reservoir": "mlprep.steps.sample",
+    "sample_bernoulli": "mlprep.steps.sample",
+    "sample_systematic": "mlprep.steps.sample",
+    "sample_cluster": "mlprep.steps.sample",
+    "sample_importance": "mlprep.steps.sample",
 }
 
 __all__ = ["__version__", *_LAZY]

@@ -13,16 +13,17 @@ from typing import Annotated, Optional
 import typer
 
 from mlprep import __version__
+from mlprep.cli import balance as balance_cli
 from mlprep.cli import binning as binning_cli
 from mlprep.cli import check as check_cli
 from mlprep.cli import console
-from mlprep.cli import balance as balance_cli
 from mlprep.cli import convert as convert_cli
 from mlprep.cli import encode as encode_cli
 from mlprep.cli import impute as impute_cli
 from mlprep.cli import join as join_cli
 from mlprep.cli import lineage as lineage_cli
 from mlprep.cli import profile as profile_cli
+from mlprep.cli import sample as sample_cli
 from mlprep.cli import scale as scale_cli
 from mlprep.cli import split as split_cli
 
@@ -59,6 +60,7 @@ def _root(
 convert_cli.register(app)
 profile_cli.register(app)
 split_cli.register(app)
+app.add_typer(sample_cli.app, name="sample")
 impute_cli.register(app)
 scale_cli.register(app)
 binning_cli.register(app)
