@@ -82,11 +82,12 @@ SPAWN = Path(__file__).resolve().with_name("spawn.py")
 
 
 def measure_one(argv: Sequence[str], *, timeout: float, cwd: Path | None = None, env: dict | None = None,
-                cgroup: str | None = None, python: str = sys.executable) -> Run:
+                cgroup: str | None = None, stdout: str | None = None, python: str = sys.executable) -> Run:
     """Run one process through spawn.py; return its wall time, peak RSS (from wait4) and exit code."""
     with tempfile.TemporaryDirectory() as tmp:
         result = Path(tmp) / "result"
-        launcher = [python, "-I", "-S", str(SPAWN), str(result), *(["--cgroup", cgroup] if cgroup else []), "--", *argv]
+        launcher = [python, "-I", "-S", str(SPAWN), str(result), *(["--cgroup", cgroup] if cgroup else []),
+                    *(["--stdout", stdout] if stdout else []), "--", *argv]
         with open(Path(tmp) / "stderr", "w+b") as err:
             proc = subprocess.Popen(launcher, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=err,
                                     cwd=cwd, env=env, start_new_session=True)

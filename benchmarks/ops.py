@@ -208,16 +208,16 @@ def catalogue() -> list[Op]:
             Variant("mlprep", "mlprep", "mlprep --help", [[m, "--help"]]),
             Variant("python_pass", "baseline", "python -c pass", [["{py}", "-c", "pass"]]),
             Variant("import_polars", "baseline", "python -c 'import polars'", [["{py}", "-c", "import polars"]]),
-        ], [Target("abs_wall", 0.25)], repeat=5, table="baseline"),
+        ], [Target("abs_wall", 0.25)], repeat=3, table="baseline"),
         Op("startup_noop", "start-up: mlprep --version (no-op)", {"tiny"}, [
             Variant("mlprep", "mlprep", "mlprep --version", [[m, "--version"]]),
             Variant("python_pass", "baseline", "python -c pass", [["{py}", "-c", "pass"]]),
-        ], [Target("abs_wall", 0.25)], repeat=5, table="baseline"),
+        ], [Target("abs_wall", 0.25)], repeat=3, table="baseline"),
         Op("startup_command", "start-up: polars-only command on 1,000 rows", {"tiny"}, [
             Variant("mlprep", "mlprep", "mlprep convert (1k rows)", [[m, "convert", "{tiny}", "-o", "{out}/out.parquet", "-q"]]),
             Variant("polars", "polars", "polars script (1k rows)", [_py("polars/io.py", "{tiny}", "{out}/out.parquet")]),
             Variant("import_polars", "baseline", "python -c 'import polars'", [["{py}", "-c", "import polars"]]),
-        ], [Target("overhead_over", 0.5, "import_polars")], repeat=5, table="baseline"),
+        ], [Target("overhead_over", 0.5, "import_polars")], repeat=3, table="baseline"),
     ]
 
 

@@ -250,7 +250,8 @@ def render_markdown(meta: dict, summaries: list[dict]) -> str:
         lines += ["", "## Notes", "", *notes]
     if footnotes:
         lines += ["", "## Errors", ""] + [f"{i}. {text}" for i, text in enumerate(footnotes, 1)]
-    lines += ["", "Raw figures (every run) are in `benchmarks/results.json`; `python benchmarks/run.py --help` for options.", ""]
+    lines += ["", f"Raw figures (every run) are in `{meta.get('json', 'benchmarks/results.json')}`; the whole run took "
+              f"{meta.get('elapsed_s', 0):.0f} s. `python benchmarks/run.py --help` lists the options.", ""]
     return "\n".join(lines)
 
 
@@ -298,6 +299,10 @@ def main(argv: list[str] | None = None) -> int:
         "no_warmup_kinds": args.no_warmup_kinds, "raw_mib": Path(paths["raw"]).stat().st_size / 2**20,
         "machine": machine_description(PACKAGES),
     }
+    try:
+        meta["json"] = str(args.json.resolve().relative_to(ROOT))
+    except ValueError:
+        meta["json"] = str(args.json)
     if "verify_bytes" in context:
         meta["verify_bytes"] = context["verify_bytes"]
     for path, text in ((args.json, json.dumps({"meta": meta, "ops": summaries}, indent=1) + "\n"),
