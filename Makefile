@@ -55,9 +55,10 @@ $(BENCH_STAMP): $(STAMP)
 bench: $(BENCH_STAMP)
 	$(BIN)/python benchmarks/run.py --rows 10000000 --smote-rows 1000000 --no-warmup-kinds pandas,duckdb $(BENCH_ARGS)
 
-# 1M rows (SMOTE on 100k), a few minutes: run before and after a performance-sensitive change.
+# 1M rows (SMOTE on 100k), mlprep against the polars floor and start-up baselines only (pandas and
+# DuckDB are in `make bench`): run before and after a performance-sensitive change.
 bench-quick: $(BENCH_STAMP)
-	$(BIN)/python benchmarks/run.py --rows 1000000 --smote-rows 100000 \
+	$(BIN)/python benchmarks/run.py --rows 1000000 --smote-rows 100000 --kinds mlprep,polars,baseline \
 		--md benchmarks/results/quick.md --json benchmarks/results/quick.json $(BENCH_ARGS)
 
 # Out-of-core proof: 50M rows under a cgroup memory cap of (in-memory size / 2.5); needs root.

@@ -36,7 +36,7 @@ import polars as pl
 ROOT = Path(__file__).resolve().parent.parent
 DATA = Path(__file__).resolve().parent / "data"
 SEED = 7
-CHUNK = 1_000_000
+CHUNK = 2_000_000  # make_sample_data.generate's default, so the rows are identical to its output
 FEATURES = [f"f{j}" for j in range(10)]
 SPLIT_RATIOS = (0.7, 0.15, 0.15)
 

@@ -118,7 +118,7 @@ def catalogue() -> list[Op]:
         Op("profile", "profile every column", {"raw"}, [
             Variant("mlprep", "mlprep", "mlprep profile --json", [[m, "profile", "{raw}", "--json"]]),
             Variant("polars", "polars", "one select of aggregates + top values", [_py("polars/profile.py", "{raw}")]),
-            Variant("duckdb", "duckdb", "SUMMARIZE", [_py("duckdb/profile.py", "{raw}")]),
+            Variant("duckdb", "duckdb", "one aggregate query + top values", [_py("duckdb/profile.py", "{raw}")]),
         ], _floor()),
         Op("split", "time split 70/15/15 (3 files)", {"raw"}, [
             Variant("mlprep", "mlprep", "mlprep split --time-col --ratios",

@@ -30,7 +30,7 @@ HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 sys.path.insert(0, str(HERE))
 
-from harness import (KIND_TITLE, VariantResult, fmt_mib, fmt_ratio, fmt_s, machine_description,  # noqa: E402
+from harness import (KIND_ORDER, KIND_TITLE, VariantResult, fmt_mib, fmt_ratio, fmt_s, machine_description,  # noqa: E402
                      measure, ratio)
 from ops import Op, catalogue, expand  # noqa: E402
 
@@ -195,6 +195,19 @@ def _measured(target: dict) -> str:
     return f"{value:.3f} s" if target["unit"] == "s" else fmt_ratio(value)
 
 
+def _load_lines(meta: dict) -> list[str]:
+    """The load average around the run, with a warning when other work competed for the CPU."""
+    load = meta.get("load_average")
+    if not load:
+        return []
+    start, end = (" / ".join(f"{v:.1f}" for v in load[k]) for k in ("start", "end"))
+    line = f"- Load average (1 / 5 / 15 min): {start} at the start, {end} at the end"
+    if max(load["start"][0], load["end"][0]) > meta["machine"]["cores"]:
+        line += (": above the core count, so other work competed for the CPU and absolute times are inflated; "
+                 "ratios between interleaved variants hold up better")
+    return [line + "."]
+
+
 def render_markdown(meta: dict, summaries: list[dict]) -> str:
     """The BENCHMARKS.md report."""
     m = meta["machine"]
@@ -216,6 +229,7 @@ def render_markdown(meta: dict, summaries: list[dict]) -> str:
         "mlprep is. On a shared machine, treat differences under 1.3× as ties.",
         f"- Machine: {m['cores']} cores ({m['cpu']}), {m['memory_gib']} GiB memory, {m['os']}.",
         f"- Versions: {versions}.",
+        *_load_lines(meta),
         "",
         "## Data operations",
         "",
@@ -271,6 +285,9 @@ def main(argv: list[str] | None = None) -> int:
             print(f"{op.name:20s} {op.title}  [{', '.join(v.name for v in op.variants)}]")
         return 0
     chosen = select_ops(ops, args.ops, args.skip_ops)
+    bad_kinds = {k for k in args.kinds.split(",") if k} - set(KIND_ORDER)
+    if bad_kinds:
+        raise SystemExit(f"unknown variant kind(s) {', '.join(sorted(bad_kinds))}; choose from {', '.join(KIND_ORDER)}")
     from generate import prepare
 
     needs = set().union(*(op.needs for op in chosen)) if chosen else set()
@@ -286,11 +303,14 @@ def main(argv: list[str] | None = None) -> int:
     if "pipeline" in needs:
         prepare_pipeline(context, args.data_dir / str(args.rows))
     summaries = []
+    load_before = os.getloadavg()
     started = dt.datetime.now(dt.timezone.utc)
     for op in chosen:
         print(f"{op.name}: {op.title}", file=sys.stderr)
+        op_start = dt.datetime.now(dt.timezone.utc)
         results = run_op(op, context, args, log=lambda msg: print(msg, file=sys.stderr))
         summaries.append(summarise(op, results))
+        summaries[-1]["elapsed_s"] = round((dt.datetime.now(dt.timezone.utc) - op_start).total_seconds(), 1)
     elapsed = (dt.datetime.now(dt.timezone.utc) - started).total_seconds()
     meta = {
         "command": "python benchmarks/run.py " + " ".join(sys.argv[1:] if argv is None else argv),
@@ -298,6 +318,7 @@ def main(argv: list[str] | None = None) -> int:
         "rows": args.rows, "smote_rows": min(args.rows, args.smote_rows), "runs": args.runs, "warmup": args.warmup,
         "no_warmup_kinds": args.no_warmup_kinds, "raw_mib": Path(paths["raw"]).stat().st_size / 2**20,
         "machine": machine_description(PACKAGES),
+        "load_average": {"start": [round(x, 2) for x in load_before], "end": [round(x, 2) for x in os.getloadavg()]},
     }
     try:
         meta["json"] = str(args.json.resolve().relative_to(ROOT))
