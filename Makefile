@@ -51,7 +51,8 @@ $(BENCH_STAMP): $(STAMP)
 	touch $@
 
 # 10M rows (SMOTE on 1M): writes BENCHMARKS.md and benchmarks/results.json. pandas and DuckDB skip the
-# warm-up run (their input is already in the page cache from the mlprep and polars warm-ups).
+# warm-up run (their input is already in the page cache from the mlprep and polars warm-ups);
+# BENCH_ARGS=--extras adds the comparisons no target depends on (see benchmarks/ops.py).
 bench: $(BENCH_STAMP)
 	$(BIN)/python benchmarks/run.py --rows 10000000 --smote-rows 1000000 --no-warmup-kinds pandas,duckdb $(BENCH_ARGS)
 

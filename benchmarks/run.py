@@ -49,6 +49,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
                         "(the input is already in the page cache from the other variants' warm-ups)")
     parser.add_argument("--ops", default="", help="comma-separated operations to run (default: all; see --list)")
     parser.add_argument("--skip-ops", default="", help="comma-separated operations to leave out")
+    parser.add_argument("--extras", action="store_true",
+                        help="also run the comparisons no target depends on (pandas one-hot and drift, DuckDB profile and "
+                        "stratified sample); see --list")
     parser.add_argument("--kinds", default="", help="comma-separated variant kinds to run (mlprep,polars,pandas,duckdb,baseline)")
     parser.add_argument("--md", type=Path, default=ROOT / "BENCHMARKS.md", help="Markdown report (default BENCHMARKS.md)")
     parser.add_argument("--json", type=Path, default=HERE / "results.json", help="JSON results (default benchmarks/results.json)")
@@ -110,7 +113,7 @@ def output_rows(folder: Path) -> dict[str, int]:
 def run_op(op: Op, context: dict, args: argparse.Namespace, log=print, cgroup: str | None = None) -> dict[str, VariantResult]:
     """Warm up, then interleave measured runs of every variant; return the results by variant name."""
     kinds = {k for k in args.kinds.split(",") if k} if getattr(args, "kinds", "") else None
-    variants = [v for v in op.variants if kinds is None or v.kind in kinds]
+    variants = [v for v in op.variants if (kinds is None or v.kind in kinds) and (getattr(args, "extras", True) or not v.extra)]
     no_warm = {k for k in args.no_warmup_kinds.split(",") if k}
     scratch = Path(context["scratch"]) / op.name
     results = {v.name: VariantResult(v.name, v.kind, v.label) for v in variants}
@@ -222,7 +225,9 @@ def render_markdown(meta: dict, summaries: list[dict]) -> str:
         f"- Method: every variant is a separate process reading the same Parquet and writing zstd Parquet; "
         f"{meta['warmup']} warm-up run{'s' if meta['warmup'] != 1 else ''}"
         + (f" (none for {meta['no_warmup_kinds']})" if meta.get("no_warmup_kinds") else "")
-        + f", then {meta['runs']} measured runs, variants interleaved; the figures are medians. "
+        + f", then {meta['runs']} measured runs, variants interleaved; the figures are medians"
+        + ("" if meta.get("extras", True) else " (comparisons no target depends on are left out; --extras adds them)")
+        + ". "
         "Wall time in seconds / peak RSS in MiB (the kernel's maximum resident set size of the process, from wait4).",
         "- Ratios: mlprep/polars is mlprep's wall time over the hand-written polars script's (1.0 is the floor a "
         "polars-based tool can reach; lower is better); pandas/mlprep and duckdb/mlprep say how many times faster "
@@ -282,7 +287,7 @@ def main(argv: list[str] | None = None) -> int:
     ops = catalogue()
     if args.list:
         for op in ops:
-            print(f"{op.name:20s} {op.title}  [{', '.join(v.name for v in op.variants)}]")
+            print(f"{op.name:20s} {op.title}  [{', '.join(v.name + (' (extra)' if v.extra else '') for v in op.variants)}]")
         return 0
     chosen = select_ops(ops, args.ops, args.skip_ops)
     bad_kinds = {k for k in args.kinds.split(",") if k} - set(KIND_ORDER)
@@ -316,7 +321,7 @@ def main(argv: list[str] | None = None) -> int:
         "command": "python benchmarks/run.py " + " ".join(sys.argv[1:] if argv is None else argv),
         "date": started.strftime("%Y-%m-%d %H:%M UTC"), "commit": git_commit(), "elapsed_s": round(elapsed, 1),
         "rows": args.rows, "smote_rows": min(args.rows, args.smote_rows), "runs": args.runs, "warmup": args.warmup,
-        "no_warmup_kinds": args.no_warmup_kinds, "raw_mib": Path(paths["raw"]).stat().st_size / 2**20,
+        "no_warmup_kinds": args.no_warmup_kinds, "extras": args.extras, "raw_mib": Path(paths["raw"]).stat().st_size / 2**20,
         "machine": machine_description(PACKAGES),
         "load_average": {"start": [round(x, 2) for x in load_before], "end": [round(x, 2) for x in os.getloadavg()]},
     }

@@ -111,13 +111,15 @@ def test_failing_variant_is_recorded_not_fatal(tmp_path):
     op = ops.Op("demo", "demo", set(), [
         ops.Variant("mlprep", "mlprep", "missing command", [["{mlprep}", "no-such-subcommand"]]),
         ops.Variant("polars", "polars", "python", [["{py}", "-c", "open('{out}/x.txt', 'w').write('1')"]]),
+        ops.Variant("pandas", "pandas", "extra", [["{py}", "-c", "pass"]], extra=True),
     ])
-    args = argparse.Namespace(kinds="", no_warmup_kinds="", warmup=1, runs=2, timeout=60, keep_outputs=False)
+    args = argparse.Namespace(kinds="", no_warmup_kinds="", warmup=1, runs=2, timeout=60, keep_outputs=False, extras=False)
     context = {"py": sys.executable, "mlprep": str(tmp_path / "absent-mlprep"), "scratch": str(tmp_path / "out")}
     logged = []
     results = run.run_op(op, context, args, log=logged.append)
     assert results["mlprep"].error and not results["mlprep"].runs
     assert results["polars"].ok and len(results["polars"].runs) == 2 and results["polars"].warmup is not None
+    assert "pandas" not in results  # extras run only with --extras
     assert not (tmp_path / "out" / "demo").exists()
 
 
