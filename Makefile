@@ -86,6 +86,33 @@ demo: $(DEMO_OUTPUTS)
 	$(MLPREP) lineage show $(DEMO_SHOW)
 	$(MLPREP) lineage verify $(DEMO_SHOW)
 
+# ---- benchmarks: mlprep vs hand-written polars, pandas + scikit-learn, DuckDB (benchmarks/) -----
+# pandas, duckdb and pyarrow are benchmark-only dependencies: installed here, not by the package.
+# Extra runner options: make bench-quick BENCH_ARGS="--ops split,sample_reservoir"
+BENCH_DEPS  := 'pandas>=2.2' 'duckdb>=1.1' 'pyarrow>=15'
+BENCH_STAMP := $(VENV)/.bench-deps
+BENCH_ARGS  ?=
+
+$(BENCH_STAMP): $(STAMP)
+	$(BIN)/python -m pip install --quiet $(BENCH_DEPS)
+	touch $@
+
+# 10M rows (SMOTE on 1M): writes BENCHMARKS.md and benchmarks/results.json. pandas and DuckDB skip the
+# warm-up run (their input is already in the page cache from the mlprep and polars warm-ups);
+# BENCH_ARGS=--extras adds the comparisons no target depends on (see benchmarks/ops.py).
+bench: $(BENCH_STAMP)
+	$(BIN)/python benchmarks/run.py --rows 10000000 --smote-rows 1000000 --no-warmup-kinds pandas,duckdb $(BENCH_ARGS)
+
+# 1M rows (SMOTE on 100k), mlprep against the polars floor and start-up baselines only (pandas and
+# DuckDB are in `make bench`): run before and after a performance-sensitive change.
+bench-quick: $(BENCH_STAMP)
+	$(BIN)/python benchmarks/run.py --rows 1000000 --smote-rows 100000 --kinds mlprep,polars,baseline \
+		--md benchmarks/results/quick.md --json benchmarks/results/quick.json $(BENCH_ARGS)
+
+# Out-of-core proof: 50M rows under a cgroup memory cap of (in-memory size / 2.5); needs root.
+bench-large: $(BENCH_STAMP)
+	$(BIN)/python benchmarks/large.py --rows 50000000 $(BENCH_ARGS)
+
 demo-clean:
 	rm -rf $(DEMO)
 
