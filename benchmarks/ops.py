@@ -193,7 +193,7 @@ def catalogue() -> list[Op]:
         ], [Target("floor_wall", 1.2), Target("floor_rss", 1.2)]),
         Op("asof_join", "as-of join: events × feature rows (rows/10) by user_id", {"raw", "features"}, [
             Variant("mlprep", "mlprep", "mlprep join asof",
-                    [[m, "join", "asof", "{raw}", "{features}", "--by", "user_id", "--time-col", "event_time", "-o", "{out}/out.parquet", "-q"]]),
+                    [[m, "join", "asof", "{raw}", "{features}", "--by", "user_id", "--time-col", "event_time", "--prefix", "f_", "-o", "{out}/out.parquet", "-q"]]),
             Variant("polars", "polars", "join_asof(by=) on (key, time), features beside events", [_py("polars/asof_join.py", "{raw}", "{features}", "{out}/out.parquet")]),
             Variant("pandas", "pandas", "merge_asof(by=)", [_py("pandas/asof_join.py", "{raw}", "{features}", "{out}/out.parquet")]),
             Variant("duckdb", "duckdb", "ASOF LEFT JOIN", [_py("duckdb/asof_join.py", "{raw}", "{features}", "{out}/out.parquet")]),
