@@ -174,8 +174,8 @@ def catalogue() -> list[Op]:
             Variant("polars", "polars", "polars-hash murmur32", [_py("polars/hash_encode.py", "{raw}", "{out}/out.parquet", "index")]),
         ], _floor()),
         Op("encode_hash_sparse", "hash merchant + category, sparse rows (FeatureHasher CSR)", {"raw"}, [
-            Variant("mlprep", "mlprep", "mlprep encode hash --output sparse",
-                    [[m, "encode", "hash", "{raw}", "--cols", "merchant,category", "--n-features", "1048576", "--output", "sparse",
+            Variant("mlprep", "mlprep", "mlprep encode hash --form sparse",
+                    [[m, "encode", "hash", "{raw}", "--cols", "merchant,category", "--n-features", "1048576", "--form", "sparse",
                       "-o", "{out}/out.parquet", "-q"]]),
             Variant("polars", "polars", "polars-hash murmur32 → list of {index, value}", [_py("polars/hash_encode.py", "{raw}", "{out}/out.parquet", "sparse")]),
             Variant("pandas", "pandas", "FeatureHasher(input_type='dict') CSR", [_py("pandas/hash_encode.py", "{raw}", "{out}/out.parquet")]),
