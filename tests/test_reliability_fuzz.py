@@ -307,6 +307,101 @@ def test_balance_random_resampling(data: tuple[pl.DataFrame, dict[str, str]], me
     assert nan_count(out.select(frame.columns)) <= nan_count(frame) * max(1, out.height)
 
 
+@FAST
+@given(data=frames(), keep=st.integers(1, 6))
+def test_convert_keeps_rows_and_dtypes(data: tuple[pl.DataFrame, dict[str, str]], keep: int) -> None:
+    from mlprep.steps.convert import convert
+
+    frame, _ = data
+    cols = frame.columns[:keep]
+    out = refused_or(lambda: convert(frame.lazy(), cols=cols).collect())
+    if out is None:
+        return
+    assert_frame_equal(out, frame.select(cols))
+
+
+@FAST
+@given(data=frames(), folds=st.integers(2, 3), window=st.sampled_from(["expanding", "rolling"]))
+def test_time_folds_keep_train_before_test(data: tuple[pl.DataFrame, dict[str, str]], folds: int, window: str) -> None:
+    from mlprep.steps.split import time_folds
+
+    frame, r = data
+    result = refused_or(lambda: time_folds(frame.lazy(), time_col=r["t"], folds=folds, window=window, train_span="12h" if window == "rolling" else None, allow_empty=True))
+    if result is None:
+        return
+    parts = {p.name: p.frame.collect() for p in result.parts}
+    for part in result.parts:
+        assert part.rows == parts[part.name].height and parts[part.name].schema == frame.schema
+    for fold in {p.fold for p in result.parts}:
+        train = next(parts[p.name] for p in result.parts if p.fold == fold and p.role == "train")
+        test = next(parts[p.name] for p in result.parts if p.fold == fold and p.role != "train")
+        if train.height and test.height:
+            assert train[r["t"]].max() < test[r["t"]].min()
+
+
+@FAST
+@given(data=frames(), n=st.integers(1, 15), kind=st.sampled_from(["reservoir", "weighted", "pps", "importance"]))
+def test_weighted_and_streaming_samples(data: tuple[pl.DataFrame, dict[str, str]], n: int, kind: str) -> None:
+    from mlprep.steps import sample
+
+    frame, r = data
+    frame = frame.with_columns(pl.col(r["k"]).cast(pl.Float64).alias("w"))
+    lazy = frame.with_row_index("__row").lazy()
+    calls = {
+        "reservoir": lambda: sample.sample_reservoir(lazy, n=n, seed=2, batch_rows=3),
+        "weighted": lambda: sample.sample_weighted(lazy, weight_col="w", n=n, seed=2),
+        "pps": lambda: sample.sample_weighted(lazy, weight_col="w", n=n, design="pps", seed=2, weights=True),
+        "importance": lambda: sample.sample_importance(lazy, target_dist=(r["y"], {"0": 0.5, "1": 0.5}), seed=2, weights=True),
+    }
+    drawn = refused_or(calls[kind])
+    if drawn is None:
+        return
+    out = drawn.frame.lazy().collect()
+    assert_frame_equal(calls[kind]().frame.lazy().collect(), out)
+    rows = out["__row"].to_list()
+    assert len(set(rows)) == len(rows) and out.height <= frame.height
+    if kind == "reservoir":
+        assert sorted(rows) == sorted(sample.sample_random(lazy, n=min(n, frame.height), seed=2).frame.lazy().collect()["__row"].to_list())
+    if kind in ("weighted", "pps"):
+        assert out.filter(pl.col("w") == 0).height == 0  # zero weights are never drawn
+    for c, d in out.schema.items():
+        if d.is_float() and c not in frame.columns:
+            assert not out[c].is_nan().any() and out[c].is_finite().all(), c  # recorded weights are finite
+
+
+@FAST
+@given(reference=frames(min_rows=1), current=frames(min_rows=1))
+def test_drift_report_is_strict_json(reference: tuple[pl.DataFrame, dict[str, str]], current: tuple[pl.DataFrame, dict[str, str]]) -> None:
+    from mlprep.steps.drift import drift
+
+    ref, r = reference
+    cur = current[0]
+    cur.columns = ref.columns
+    report = refused_or(lambda: drift(ref.lazy(), cur.lazy(), cols=[r["x"], r["i"], r["c"]]))
+    if report is None:
+        return
+    json.dumps(report, allow_nan=False)
+    same = drift(ref.lazy(), ref.lazy(), cols=[r["x"], r["i"], r["c"]])
+    json.dumps(same, allow_nan=False)
+
+
+@FAST
+@given(data=frames(min_rows=2))
+def test_leakage_check_on_a_random_split(data: tuple[pl.DataFrame, dict[str, str]]) -> None:
+    from mlprep.steps.leakage import SplitData, check_leakage
+    from mlprep.steps.split import random_split
+
+    frame, r = data
+    result = refused_or(lambda: random_split(frame.lazy(), ratios=[0.5, 0.5], seed=1, allow_empty=True))
+    if result is None:
+        return
+    splits = [SplitData(p.name, p.frame, role=p.role) for p in result.parts]
+    report = refused_or(lambda: check_leakage(splits, time_col=r["t"], target=r["y"]))
+    if report is None:
+        return
+    json.dumps(report, allow_nan=False, default=str)
+
+
 # ---------------------------------------------------------------------------------------------
 # Determinism through the executable: two runs (different thread counts) give the same bytes.
 
