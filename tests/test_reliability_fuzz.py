@@ -450,3 +450,10 @@ def test_target_cross_fit_with_an_empty_out_of_fold_set_is_refused_not_nan() -> 
     state = fit_target(frame, cols=["c"], target="y", cv=2)
     with pytest.raises(MlprepError, match="no other fold is left to fit them on; lower --cv"):
         cross_fit_target(frame, state).collect()
+
+
+def test_drift_on_heavily_tied_small_samples_prints_no_python_warning() -> None:
+    from mlprep.steps.drift import drift
+
+    report = drift(pl.LazyFrame({"a": [0.0] * 5}), pl.LazyFrame({"a": [0.0] * 4 + [1.0]}), cols=["a"])  # warnings are errors here
+    json.dumps(report, allow_nan=False)
