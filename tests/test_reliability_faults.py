@@ -170,7 +170,7 @@ def test_sigkill_at_random_points_keeps_each_output_old_or_new_and_manifests_mat
     previous = snapshot(out)
     allowed = {name: {old[name], new[name]} for name in new}
 
-    points = rng.sample(range(1, events + 1), k=min(3 if len(new) > 1 else 2, events))
+    points = rng.sample(range(1, events + 1), k=min(2, events))
     for point in [*points, "timed"]:
         why = f"seed {SEED} (MLPREP_FAULT_SEED), {case}, kill at event {point} of {events}"
         if point == "timed":

@@ -27,7 +27,7 @@ from polars.testing import assert_frame_equal
 from mlprep.errors import MlprepError
 from tests.conftest import MLPREP
 
-FAST = settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
+FAST = settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
 
 NAME_CHARS = st.sampled_from(list("abcxyz_0é漢ß Ω-🙂"))
 names = st.lists(st.text(NAME_CHARS, min_size=1, max_size=5), min_size=6, max_size=6, unique_by=str.lower).filter(
