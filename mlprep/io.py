@@ -414,10 +414,16 @@ def write_failure(exc: BaseException, folders: Sequence[Path]) -> OutputError | 
     return OutputError(f"cannot write to output folder {names}: {_cause(code)}; {fix}")
 
 
+#: Output folders this process created, so a failed run can remove them again if still empty.
+_created_folders: list[Path] = []
+
+
 def _prepare_folder(target: Path) -> None:
     folder = target.parent
+    missing = [p for p in (folder, *folder.parents) if not p.exists()]
     try:
         folder.mkdir(parents=True, exist_ok=True)
+        _created_folders.extend(missing)  # deepest first
     except OSError as exc:
         raise OutputError(f"cannot create output folder {str(folder)!r}: {_cause(exc.errno) if exc.errno else exc}") from exc
     if not os.access(folder, os.W_OK | os.X_OK):
@@ -442,6 +448,7 @@ def write_parquet(targets: Sequence[WriteTarget]) -> list[Path | None]:
 
     temps: list[Path | None] = []
     sinks: list[pl.LazyFrame] = []
+    _created_folders.clear()  # only this run's folders are removed if it fails
     try:
         for target in targets:
             if target.path == STDIO:
@@ -593,6 +600,12 @@ def discard_temps(temps: Sequence[Path | None]) -> None:
             continue
         tmp = Path(tmp)
         _remove(tmp.parent if _in_private_folder(tmp) else tmp)
+    for folder in list(_created_folders):  # a failed run leaves no empty folder it made
+        try:
+            folder.rmdir()
+            _created_folders.remove(folder)
+        except OSError:
+            pass
 
 
 def atomic_write_bytes(target: Path, data: bytes) -> None:
