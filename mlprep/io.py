@@ -10,10 +10,12 @@ hidden and does not end in ``.parquet``).
 
 from __future__ import annotations
 
+import errno
 import glob as globlib
 import hashlib
 import io
 import os
+import re
 import secrets
 import stat
 import sys
@@ -382,13 +384,55 @@ def _process_alive(pid: int) -> bool:
     return True
 
 
+_OS_ERROR = re.compile(r"\(os error (\d+)\)")
+
+
+def _cause(code: int) -> str:
+    return os.strerror(code)[:1].lower() + os.strerror(code)[1:]
+
+
+def write_failure(exc: BaseException, folders: Sequence[Path]) -> OutputError | None:
+    """The one-line error for an operating-system failure while writing into ``folders``.
+
+    A full disk, a read-only file system or a quota surfaces as an ``OSError`` (Python) or as a
+    polars error carrying ``(os error N)`` (Rust); both name the folder and the cause. Returns
+    None for a failure that is not about the file system (a data error, a bug).
+    """
+    code = exc.errno if isinstance(exc, OSError) else None
+    if code is None:
+        found = _OS_ERROR.search(str(exc))
+        code = int(found.group(1)) if found else None
+    if code is None:
+        return None
+    names = ", ".join(repr(str(f)) for f in dict.fromkeys(folders)) or "'.'"
+    fixes = {
+        errno.ENOSPC: "free some space or choose another -o/--out-dir",
+        errno.EDQUOT: "free some space or choose another -o/--out-dir",
+        errno.EROFS: "choose a writable -o/--out-dir",
+    }
+    fix = fixes.get(code, "choose another -o/--out-dir or fix the folder")
+    return OutputError(f"cannot write to output folder {names}: {_cause(code)}; {fix}")
+
+
+#: Output folders this process created, so a failed run can remove them again if still empty.
+_created_folders: list[Path] = []
+
+
 def _prepare_folder(target: Path) -> None:
     folder = target.parent
+    missing = [p for p in (folder, *folder.parents) if not p.exists()]
     try:
         folder.mkdir(parents=True, exist_ok=True)
+        _created_folders.extend(missing)  # deepest first
     except OSError as exc:
-        raise OutputError(f"cannot create output folder {str(folder)!r}: {exc.strerror}") from exc
+        raise OutputError(f"cannot create output folder {str(folder)!r}: {_cause(exc.errno) if exc.errno else exc}") from exc
     if not os.access(folder, os.W_OK | os.X_OK):
+        try:
+            read_only = bool(os.statvfs(folder).f_flag & os.ST_RDONLY)
+        except OSError:
+            read_only = False
+        if read_only:
+            raise OutputError(f"output folder {str(folder)!r} is on a read-only file system; choose a writable -o/--out-dir")
         raise OutputError(f"output folder {str(folder)!r} is not writable; choose another -o/--out-dir or fix its permissions")
 
 
@@ -404,6 +448,7 @@ def write_parquet(targets: Sequence[WriteTarget]) -> list[Path | None]:
 
     temps: list[Path | None] = []
     sinks: list[pl.LazyFrame] = []
+    _created_folders.clear()  # only this run's folders are removed if it fails
     try:
         for target in targets:
             if target.path == STDIO:
@@ -421,7 +466,13 @@ def write_parquet(targets: Sequence[WriteTarget]) -> list[Path | None]:
                 )
             )
         if sinks:
-            pl.collect_all(sinks, engine="streaming")
+            try:
+                pl.collect_all(sinks, engine="streaming")
+            except (pl.exceptions.PolarsError, OSError) as exc:
+                failure = write_failure(exc, [Path(t.path).parent for t in targets if t.path != STDIO])
+                if failure is None:
+                    raise
+                raise failure from exc
         for target in targets:
             if target.path == STDIO:
                 _write_stdout(target)
@@ -466,8 +517,18 @@ def commit_temp(tmp: Path, target: Path) -> None:
     if target.is_symlink():
         target.unlink()  # replace the link itself, never write through it
     os.replace(tmp, target)
-    if tmp.parent.name.endswith(TEMP_SUFFIX):
+    if _in_private_folder(tmp):
         _remove(tmp.parent)
+
+
+def _in_private_folder(tmp: Path) -> bool:
+    """Whether ``tmp`` is the data file inside a private folder made by :func:`temp_data_path`.
+
+    Checked by the exact shape of the names, never by the suffix alone: a user's output
+    folder may well be called ``run.tmp``.
+    """
+    folder = tmp.parent.name
+    return tmp.name == "data.tmp" and folder.startswith(".") and folder.endswith(TEMP_SUFFIX) and folder.count(".") >= 4
 
 
 class folder_lock:
@@ -497,13 +558,54 @@ class folder_lock:
             os.close(self._fd)
 
 
+def write_sidecar_temp(target: Path, data: bytes) -> Path:
+    """Write a manifest to a hidden temporary beside its output, to be renamed by :func:`commit_output`."""
+    tmp = temp_path_for(sidecar_of(target))
+    try:
+        with open(tmp, "wb") as fh:
+            fh.write(data)
+            fh.flush()
+        _apply_umask_mode(tmp)
+    except BaseException as exc:
+        tmp.unlink(missing_ok=True)
+        failure = write_failure(exc, [target.parent]) if isinstance(exc, OSError) else None
+        if failure is not None:
+            raise failure from exc
+        raise
+    return tmp
+
+
+def sidecar_of(target: Path) -> Path:
+    return Path(f"{target}.lineage.json")
+
+
+def commit_output(tmp: Path, target: Path, sidecar_tmp: Path) -> None:
+    """Rename an output and then its manifest into place (both already fully written).
+
+    The previous sidecar is removed first, so a kill between the two renames leaves either
+    the previous output without a sidecar, or the new output without one (its embedded
+    manifest still describes it): a sidecar never describes another file's bytes.
+    """
+    sidecar = sidecar_of(target)
+    if sidecar.is_symlink() or sidecar.exists():
+        sidecar.unlink()
+    commit_temp(tmp, target)
+    commit_temp(sidecar_tmp, sidecar)
+
+
 def discard_temps(temps: Sequence[Path | None]) -> None:
     """Remove temporaries of a failed write (and their private folders)."""
     for tmp in temps:
         if tmp is None:
             continue
         tmp = Path(tmp)
-        _remove(tmp.parent if tmp.parent.name.endswith(TEMP_SUFFIX) else tmp)
+        _remove(tmp.parent if _in_private_folder(tmp) else tmp)
+    for folder in list(_created_folders):  # a failed run leaves no empty folder it made
+        try:
+            folder.rmdir()
+            _created_folders.remove(folder)
+        except OSError:
+            pass
 
 
 def atomic_write_bytes(target: Path, data: bytes) -> None:
@@ -515,6 +617,9 @@ def atomic_write_bytes(target: Path, data: bytes) -> None:
             fh.write(data)
         _apply_umask_mode(tmp)
         commit_temp(tmp, target)
-    except BaseException:
+    except BaseException as exc:
         tmp.unlink(missing_ok=True)
+        failure = write_failure(exc, [target.parent]) if isinstance(exc, OSError) else None
+        if failure is not None:
+            raise failure from exc
         raise

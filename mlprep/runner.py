@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING, Any
 
 from mlprep import io as mio
 from mlprep.errors import InputError, LeakageError, ManifestError, OutputError
-from mlprep.lineage.model import DatasetRef, Manifest, load_manifest, relative_to_folder, sidecar_path
+from mlprep.lineage.model import DatasetRef, Manifest, load_manifest, relative_to_folder
 
 if TYPE_CHECKING:
     import polars as pl
@@ -198,6 +198,7 @@ class StepRun:
             else:
                 targets.append(mio.WriteTarget(out.frame, out.path, _metadata_callback(m, out)))
         temps = mio.write_parquet(targets)
+        sidecar_temps: list[Path | None] = []
         try:
             _check_inputs_unmodified([d for out in outputs for d in (*out.data_inputs, *out.fit_inputs)])
             for tmp, out, m in zip(temps, outputs, manifests):
@@ -205,15 +206,18 @@ class StepRun:
                 if tmp is not None:
                     m.output.sha256 = mio.file_sha256(tmp)
                     m.output.rows = _parquet_rows(tmp)
+            # Every fallible write (each manifest too) is done before the first rename, so a
+            # failure leaves every previous output and manifest untouched.
+            for tmp, out, m in zip(temps, outputs, manifests):
+                sidecar_temps.append(None if tmp is None else mio.write_sidecar_temp(Path(out.path), m.to_json().encode()))
         except BaseException:
-            mio.discard_temps(temps)
+            mio.discard_temps([*temps, *sidecar_temps])
             raise
-        for tmp, out, m in zip(temps, outputs, manifests):
-            if tmp is None:
+        for tmp, side, out in zip(temps, sidecar_temps, outputs):
+            if tmp is None or side is None:
                 continue
             with mio.folder_lock(Path(out.path).parent):
-                mio.commit_temp(tmp, Path(out.path))
-                mio.atomic_write_bytes(sidecar_path(out.path), m.to_json().encode())
+                mio.commit_output(tmp, Path(out.path), side)
         return manifests
 
     def _check_targets(self, outputs: Sequence[Output]) -> None:

@@ -117,16 +117,16 @@ def test_lineage_verify_exits_1_after_one_byte_of_an_ancestor_changes(tmp_path: 
     shutil.copy(sample, raw)
     run_mlprep("convert", raw, "-o", tmp_path / "a.parquet", check=True)
     run_mlprep("convert", tmp_path / "a.parquet", "-o", tmp_path / "b.parquet", check=True)
-    assert run_mlprep("lineage", "verify", tmp_path / "b.parquet").returncode == 0
+    assert run_mlprep("lineage", "verify", tmp_path / "b.parquet", cwd=tmp_path).returncode == 0
     data = bytearray(raw.read_bytes())
     data[len(data) // 2] ^= 0x01
     raw.write_bytes(bytes(data))
-    result = run_mlprep("lineage", "verify", tmp_path / "b.parquet", "--json")
+    result = run_mlprep("lineage", "verify", tmp_path / "b.parquet", "--json", cwd=tmp_path)
     assert result.returncode == 1
     statuses = {Path(c["path"]).name: c["status"] for c in json.loads(result.out)}
     assert statuses["raw.parquet"] == "modified" and statuses["a.parquet"] == "ok"
     (tmp_path / "a.parquet").unlink()
-    statuses = {Path(c["path"]).name: c["status"] for c in json.loads(run_mlprep("lineage", "verify", tmp_path / "b.parquet", "--json").out)}
+    statuses = {Path(c["path"]).name: c["status"] for c in json.loads(run_mlprep("lineage", "verify", tmp_path / "b.parquet", "--json", cwd=tmp_path).out)}
     assert statuses["a.parquet"] == "missing"
 
 

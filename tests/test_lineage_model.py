@@ -70,7 +70,7 @@ def test_embedded_copy_is_used_when_the_sidecar_is_gone(chain: Path) -> None:
 def test_moving_the_whole_folder_keeps_lineage_valid(chain: Path, tmp_path: Path) -> None:
     moved = tmp_path / "elsewhere"
     shutil.move(chain, moved)
-    assert {c.status for c in verify(moved / "a" / "b" / "two.parquet")} == {"ok"}
+    assert {c.status for c in verify(moved / "a" / "b" / "two.parquet", root=moved)} == {"ok"}
 
 
 def test_verify_flags_a_changed_byte_in_an_ancestor(chain: Path) -> None:
@@ -78,7 +78,7 @@ def test_verify_flags_a_changed_byte_in_an_ancestor(chain: Path) -> None:
     data = bytearray(raw.read_bytes())
     data[10] ^= 0xFF
     raw.write_bytes(bytes(data))
-    statuses = {Path(c.path).name: c.status for c in verify(chain / "a" / "b" / "two.parquet")}
+    statuses = {Path(c.path).name: c.status for c in verify(chain / "a" / "b" / "two.parquet", root=chain)}
     assert statuses == {"two.parquet": "ok", "one.parquet": "ok", "raw.parquet": "modified"}
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import Annotated, Literal, Optional
 
 import typer
 
@@ -127,12 +127,15 @@ def _escape(text: str) -> str:
 def verify(
     files: Annotated[list[str], typer.Argument(help="mlprep outputs (or their manifests) to check.")],
     as_json: Annotated[bool, typer.Option("--json", help="Print the checks as JSON on stdout.")] = False,
+    root: Annotated[Optional[str], typer.Option("--root", help="Follow manifest paths only inside this folder; others are reported 'outside' and never read. Default: the current folder.", metavar="DIR")] = None,
 ) -> None:
     """Recompute the sha256 of each file and of every recorded ancestor still on disk.
 
     Prints ok / modified / missing per file and exits 1 if anything was modified or is
     missing (0 otherwise), so a Makefile or CI job can gate on it. An ancestor that came
-    from stdin cannot be checked and does not fail the run.
+    from stdin cannot be checked and does not fail the run. Paths recorded in manifests are
+    followed only inside --root (default: the current folder): an absolute path, a `..`
+    escape or a symlink out of it is reported as 'outside' (a failure) and never opened.
 
     Example: mlprep lineage verify demo_out/splits/train.parquet
     """
@@ -143,17 +146,27 @@ def verify(
     from mlprep.cli import console
     from mlprep.lineage.verify import FAILING, verify as verify_lineage
 
-    checks = [c for f in files for c in verify_lineage(f)]
+    from mlprep.errors import UsageError
+
+    if root is not None and not Path(root).is_dir():
+        raise UsageError(f"--root {root!r} is not a folder; give the folder that holds the files and their ancestors")
+    checks = [c for f in files for c in verify_lineage(f, root=root)]
     if as_json:
         console.print_json([asdict(c) for c in checks])
     else:
         table = Table(title="lineage verify", title_justify="left")
         for header in ("status", "file", "kind", "step", "expected", "actual"):
             table.add_column(header)
-        colours = {"ok": "green", "modified": "red", "missing": "red", "stdin": "yellow", "unrecorded": "yellow"}
+        colours = {"ok": "green", "modified": "red", "missing": "red", "outside": "red", "stdin": "yellow", "unrecorded": "yellow"}
         for c in checks:
             table.add_row(f"[{colours[c.status]}]{c.status}[/]", c.path, c.kind, c.step, (c.expected or "")[:12], (c.actual or "")[:12])
         console.render(table)
+    outside = [c.path for c in checks if c.status == "outside"]
+    if outside:
+        console.warn(
+            f"{len(outside)} path(s) recorded in the manifests lie outside {str(Path(root or '.').resolve())!r} "
+            f"(first: {outside[0]!r}) and were not read; if you trust these manifests, pass --root with a folder that holds them"
+        )
     if any(c.status in FAILING for c in checks):
         raise typer.Exit(1)
 

@@ -1,4 +1,11 @@
-"""``lineage verify``: recompute hashes of an output and of every recorded ancestor on disk."""
+"""``lineage verify``: recompute hashes of an output and of every recorded ancestor on disk.
+
+A manifest is data from wherever the file came from, so the paths it names are followed only
+inside an allowed root (``--root``, by default the current folder): a path that is absolute,
+escapes the root with ``..``, or resolves outside it through a symlink is reported as
+``outside`` and never opened. Relative paths between sibling folders (``../raw.parquet``)
+keep working as long as both folders are under the root.
+"""
 
 from __future__ import annotations
 
@@ -11,8 +18,8 @@ from mlprep.io import path_sha256
 from mlprep.lineage.graph import build_tree, iter_steps
 from mlprep.lineage.model import load_manifest
 
-Status = Literal["ok", "modified", "missing", "stdin", "unrecorded"]
-FAILING: tuple[Status, ...] = ("modified", "missing")
+Status = Literal["ok", "modified", "missing", "stdin", "unrecorded", "outside"]
+FAILING: tuple[Status, ...] = ("modified", "missing", "outside")
 
 
 @dataclass
@@ -27,13 +34,21 @@ class Check:
     status: Status
 
 
-def verify(target: str | Path) -> list[Check]:
+def verify(target: str | Path, *, root: str | Path | None = None) -> list[Check]:
     """Check ``target`` (an output Parquet or its manifest) and each ancestor still on disk.
 
     A file whose manifest is only embedded has no recorded hash of itself (``unrecorded``);
     an ancestor read from stdin cannot be checked (``stdin``); neither counts as a failure.
+    An ancestor path outside ``root`` (default: the current folder) is ``outside``, a failure,
+    and is never read. ``target`` itself is the caller's choice and may lie anywhere.
+
+    Example
+    -------
+    >>> [c.status for c in verify("demo_out/splits/train.parquet")]  # doctest: +SKIP
+    ['ok', 'ok', 'ok']
     """
     target = Path(target)
+    allowed = Path(root if root is not None else Path.cwd()).resolve()
     loaded = load_manifest(target)
     if loaded is None:
         raise InputError(f"{str(target)!r} has no lineage manifest (no sidecar, nothing embedded); it was not written by mlprep")
@@ -53,6 +68,8 @@ def verify(target: str | Path) -> list[Check]:
             seen.add(path)
             if path == "-":
                 checks.append(Check("-", "ancestor", m.step, ref.sha256, None, "stdin"))
+            elif not is_inside(ref.path, path, allowed):
+                checks.append(Check(path, "ancestor", m.step, ref.sha256, None, "outside"))
             else:
                 checks.append(_check(path, "ancestor", m.step, ref.sha256))
     return checks
@@ -66,3 +83,21 @@ def _check(path: str, kind: Literal["output", "ancestor"], step: str, expected: 
     if expected is None:
         return Check(path, kind, step, None, actual, "unrecorded")
     return Check(path, kind, step, expected, actual, "ok" if actual == expected else "modified")
+
+
+def is_inside(recorded: str, path: str, root: Path) -> bool:
+    """Whether a manifest path may be followed: relative, and inside ``root`` once resolved.
+
+    ``recorded`` is the path as the manifest wrote it (an absolute one is refused outright:
+    mlprep only records relative paths), ``path`` the same rebased onto the shown file's folder.
+    Symlinks are resolved, so a link that points out of the root is outside; for a folder,
+    every data file in it must resolve inside too.
+    """
+    if Path(recorded).is_absolute() or Path(recorded).drive:
+        return False
+    resolved = Path(path).resolve()
+    if not resolved.is_relative_to(root):
+        return False
+    if resolved.is_dir():
+        return all(p.resolve().is_relative_to(root) for p in resolved.rglob("*") if p.is_symlink())
+    return True

@@ -21,7 +21,7 @@ from typing import Any, Literal
 import numpy as np
 import polars as pl
 
-from mlprep.errors import UsageError
+from mlprep.errors import InputError, UsageError
 from mlprep.steps._columns import all_null_error, dtype_map, finite, numeric_columns, values
 
 BinStrategy = Literal["quantile", "uniform", "kmeans"]
@@ -97,7 +97,7 @@ def fit_bin(
             if strategy == "uniform":
                 found = np.linspace(lo, hi, bins + 1)
             else:
-                found = _fit_sklearn(frame, c, schema, bins, strategy)
+                found = _fit_sklearn(frame, c, schema, bins, strategy, where)
             keep = np.ediff1d(found, to_begin=np.inf) > 1e-8
             if not keep.all():
                 notes.append(f"column {c!r}: bins narrower than 1e-8 removed, {int(keep.sum()) - 1} bins left (as scikit-learn does)")
@@ -117,9 +117,14 @@ def fit_bin(
     return state
 
 
-def _fit_sklearn(frame: pl.LazyFrame, name: str, schema: pl.Schema, bins: int, strategy: str) -> np.ndarray:
+def _fit_sklearn(frame: pl.LazyFrame, name: str, schema: pl.Schema, bins: int, strategy: str, where: str = "the input") -> np.ndarray:
     """Quantile or k-means edges from the collected column (all rows, no subsample)."""
     x = frame.select(values(name, schema[name]).alias(name)).drop_nulls().collect(engine="streaming")[name].to_numpy()
+    if strategy == "kmeans" and len(x) < bins:
+        raise InputError(
+            f"column {name!r} of {where} has {len(x)} non-missing values, fewer than the {bins} k-means bins asked; "
+            "lower --bins or use --strategy quantile or uniform"
+        )
     if strategy == "quantile":
         return np.asarray(np.percentile(x, np.linspace(0, 100, bins + 1), method="averaged_inverted_cdf"), dtype=np.float64)
     from sklearn.preprocessing import KBinsDiscretizer

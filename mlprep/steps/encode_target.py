@@ -344,6 +344,12 @@ def cross_fit_target(frame: "pl.LazyFrame", state: dict[str, Any], *, keep: bool
         per_fold = []
         for k in range(cv):
             others = np.array([j for j in range(cv) if j != k], dtype=np.int64)
+            if stats.n[k].sum() > 0 and stats.n[others].sum() == 0:
+                # The rows of fold k would have nothing to be encoded from (NaN everywhere).
+                raise InputError(
+                    f"cannot cross-fit the target encoding: all {int(stats.n[k].sum())} training rows fall in fold {k} "
+                    f"of --cv {cv}, so no other fold is left to fit them on; lower --cv or encode a larger training set"
+                )
             per_fold.append(_encodings(*stats.merged(others), state["smooth"]))
         col_exprs = []
         for t, name in enumerate(out_names[col]):
