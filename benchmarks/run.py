@@ -55,6 +55,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--kinds", default="", help="comma-separated variant kinds to run (mlprep,polars,pandas,duckdb,baseline)")
     parser.add_argument("--md", type=Path, default=ROOT / "BENCHMARKS.md", help="Markdown report (default BENCHMARKS.md)")
     parser.add_argument("--json", type=Path, default=HERE / "results.json", help="JSON results (default benchmarks/results.json)")
+    parser.add_argument("--update", action="store_true",
+                        help="re-measure only --ops and merge them into the existing --json/--md report (each operation's "
+                             "variants are still measured side by side in one run; the report says which ran when)")
     parser.add_argument("--data-dir", type=Path, default=HERE / "data", help="cached inputs (default benchmarks/data)")
     parser.add_argument("--scratch", type=Path, default=None, help="folder for outputs (default <data-dir>/out); emptied per op")
     parser.add_argument("--keep-outputs", action="store_true", help="leave the last run's outputs in the scratch folder")
@@ -264,6 +267,10 @@ def render_markdown(meta: dict, summaries: list[dict]) -> str:
         for t in s["targets"]:
             status = {True: "met", False: "**missed**", None: "not measured"}[t["met"]]
             lines.append(f"| {s['name']} | {t['target']} | {_measured(t)} | {status} |")
+    for rerun in meta.get("reruns", []):
+        lines += ["", f"Re-measured by `{rerun['command']}` on {rerun['date']} (commit {rerun.get('commit') or 'unknown'}), "
+                  f"load average {' / '.join(str(x) for x in rerun['load_average']['start'])} at its start: "
+                  + ", ".join(rerun["ops"]) + "."]
     notes = [f"- {s['name']}: {s['note']}" for s in summaries if s["note"]]
     if notes:
         lines += ["", "## Notes", "", *notes]
@@ -272,6 +279,20 @@ def render_markdown(meta: dict, summaries: list[dict]) -> str:
     lines += ["", f"Raw figures (every run) are in `{meta.get('json', 'benchmarks/results.json')}`; the whole run took "
               f"{meta.get('elapsed_s', 0):.0f} s. `python benchmarks/run.py --help` lists the options.", ""]
     return "\n".join(lines)
+
+
+def merge_reports(previous: dict, meta: dict, summaries: list[dict], order: list[str]) -> tuple[dict, list[dict]]:
+    """Replace the re-measured operations in a previous report, keeping catalogue order.
+
+    The previous run's description stays the report's header; each re-run is listed with its
+    date, commit and operations, so every figure can be traced to the run that measured it.
+    """
+    fresh = {s["name"]: dict(s, measured=f"{meta['date']} (commit {meta.get('commit') or 'unknown'})") for s in summaries}
+    merged = {s["name"]: s for s in previous["ops"]} | fresh
+    base = dict(previous["meta"])
+    base["reruns"] = [*base.get("reruns", []), {"command": meta["command"], "date": meta["date"], "commit": meta.get("commit"),
+                                                  "ops": sorted(fresh), "load_average": meta["load_average"]}]
+    return base, [merged[name] for name in order if name in merged]
 
 
 def git_commit() -> str | None:
@@ -331,6 +352,8 @@ def main(argv: list[str] | None = None) -> int:
         meta["json"] = str(args.json)
     if "verify_bytes" in context:
         meta["verify_bytes"] = context["verify_bytes"]
+    if args.update and args.json.exists():
+        meta, summaries = merge_reports(json.loads(args.json.read_text()), meta, summaries, [op.name for op in ops])
     for path, text in ((args.json, json.dumps({"meta": meta, "ops": summaries}, indent=1) + "\n"),
                        (args.md, render_markdown(meta, summaries))):
         path.parent.mkdir(parents=True, exist_ok=True)
