@@ -233,7 +233,9 @@ def scan(source: Source, *, try_parse_dates: bool = False) -> "pl.LazyFrame":
             return pl.scan_parquet(
                 f"{globlib.escape(str(source.base))}/**/*.parquet", hive_partitioning=True, hidden_file_prefix=HIDDEN_PREFIXES
             )
-        return pl.scan_parquet(paths, hidden_file_prefix=HIDDEN_PREFIXES)
+        # The files are already resolved: no globbing (a name holding `[` stays literal) and no
+        # hidden-file filter (a file the user names explicitly, e.g. `_part.parquet`, is read).
+        return pl.scan_parquet(paths, glob=False)
     except (pl.exceptions.PolarsError, OSError) as exc:
         raise InputError(f"cannot read {source.display!r}: {_first_line(exc)}") from exc
 

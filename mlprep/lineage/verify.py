@@ -9,7 +9,7 @@ from typing import Literal
 from mlprep.errors import InputError
 from mlprep.io import path_sha256
 from mlprep.lineage.graph import build_tree, iter_steps
-from mlprep.lineage.model import load_manifest
+from mlprep.lineage.model import DatasetRef, load_manifest
 
 Status = Literal["ok", "modified", "missing", "stdin", "unrecorded"]
 FAILING: tuple[Status, ...] = ("modified", "missing")
@@ -25,13 +25,15 @@ class Check:
     expected: str | None
     actual: str | None
     status: Status
+    method: Literal["sha256", "data"] = "sha256"
 
 
 def verify(target: str | Path) -> list[Check]:
     """Check ``target`` (an output Parquet or its manifest) and each ancestor still on disk.
 
-    A file whose manifest is only embedded has no recorded hash of itself (``unrecorded``);
-    an ancestor read from stdin cannot be checked (``stdin``); neither counts as a failure.
+    A file whose manifest is only embedded has no recorded hash of itself: it is checked by its
+    data instead (:func:`check_embedded`); an ancestor read from stdin cannot be checked
+    (``stdin``) and an ancestor without a recorded hash is ``unrecorded``; neither fails.
     """
     target = Path(target)
     loaded = load_manifest(target)
@@ -45,7 +47,10 @@ def verify(target: str | Path) -> list[Check]:
     for node in iter_steps(root):
         m = node.manifest
         if node.depth == 0:
-            checks.append(_check(node.output_path, "output", m.step, m.output.sha256 if origin != "embedded" else None))
+            if origin == "embedded":
+                checks.append(check_embedded(node.output_path, m.step, m.output))
+            else:
+                checks.append(_check(node.output_path, "output", m.step, m.output.sha256))
             seen.add(node.output_path)
         for ref, path in zip(m.inputs, node.input_paths):
             if path in seen:
@@ -66,3 +71,38 @@ def _check(path: str, kind: Literal["output", "ancestor"], step: str, expected: 
     if expected is None:
         return Check(path, kind, step, None, actual, "unrecorded")
     return Check(path, kind, step, expected, actual, "ok" if actual == expected else "modified")
+
+
+def check_embedded(path: str, step: str, recorded: DatasetRef) -> Check:
+    """Check a Parquet whose manifest is only embedded, by its data: it has no hash of itself.
+
+    Compares the file's schema (column names, order and dtypes) and, where recorded, its row
+    count with the embedded manifest, and decodes every page (a truncated file or a corrupted
+    compressed page fails to decode). It cannot see values edited in a file that still decodes
+    with the same schema and row count, nor a file rewritten by a tool that copied the
+    metadata: only a sidecar's sha256 detects those.
+    """
+    import polars as pl
+
+    expected = _data_summary(recorded.schema, recorded.rows)
+    try:
+        schema = {k: str(v) for k, v in pl.read_parquet_schema(path).items()}
+        frame = pl.scan_parquet(path, glob=False)
+        rows = int(frame.select(pl.len()).collect().item())
+        frame.select(pl.all().is_null().sum()).collect(engine="streaming")  # decode every page
+    except (pl.exceptions.PolarsError, OSError) as exc:
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        return Check(path, "output", step, expected, f"unreadable: {first}", "modified", "data")
+    actual = _data_summary(schema, rows if recorded.rows is not None else None)
+    same = schema == dict(recorded.schema or {}) and list(schema) == list(recorded.schema or {})
+    if recorded.rows is not None:
+        same = same and rows == recorded.rows
+    return Check(path, "output", step, expected, actual, "ok" if same else "modified", "data")
+
+
+def _data_summary(schema: dict[str, str] | None, rows: int | None) -> str:
+    import hashlib
+    import json
+
+    digest = hashlib.sha256(json.dumps(list((schema or {}).items())).encode()).hexdigest()[:8]
+    return f"schema:{digest}" + (f" rows:{rows}" if rows is not None else "")
