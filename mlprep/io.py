@@ -122,6 +122,9 @@ def resolve_input(arg: str, *, stdin: io.BufferedReader | None = None) -> Source
             for p in files:
                 check_parquet_file(p)
             _check_same_schema(files, arg)
+        else:
+            for p in files:
+                check_utf8(p, str(p))
         base = Path(os.path.commonpath([str(p.parent) for p in files]))
         return Source(arg=arg, kind="glob", fmt=fmt, paths=files, base=base)
     path = Path(arg)
@@ -142,7 +145,30 @@ def resolve_input(arg: str, *, stdin: io.BufferedReader | None = None) -> Source
         check_parquet_file(path)
     elif path.stat().st_size == 0:
         raise InputError(f"input {arg!r} is empty (0 bytes); it holds no header and no rows")
+    else:
+        check_utf8(path, arg)
     return Source(arg=arg, kind="file", fmt=fmt, paths=[path])
+
+
+def check_utf8(path: Path, name: str) -> None:
+    """Refuse a text input that is not UTF-8: polars would replace the bad bytes silently."""
+    import codecs
+
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    offset = 0
+    with open(path, "rb") as fh:
+        while True:
+            chunk = fh.read(_HASH_CHUNK)
+            try:
+                decoder.decode(chunk, final=not chunk)
+            except UnicodeDecodeError as exc:
+                raise InputError(
+                    f"input {name!r} is not valid UTF-8 (byte {offset + exc.start:,}); re-encode it "
+                    "(e.g. iconv -f latin1 -t utf-8) so no text is silently replaced"
+                ) from exc
+            if not chunk:
+                return
+            offset += len(chunk)
 
 
 def _check_same_schema(files: Sequence[Path], arg: str, *, hive_root: Path | None = None) -> None:
