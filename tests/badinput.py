@@ -56,8 +56,9 @@ class Case:
 
     slot: ``"primary"`` (replaces the input a command reads or fits on) or ``"secondary"``
     (replaces the second input of a two-input command).
-    expect: ``"error"`` (exit 2 for every command that reads the data) or ``"valid"`` (a valid
-    input: the command either succeeds with the documented result or refuses with one clear line).
+    expect: ``"error"`` (exit 2 for every command that reads the data), ``"ok"`` (must succeed:
+    exit 0, or 1 for a check's finding) or ``"valid"`` (a valid input: the command either
+    succeeds with the documented result or refuses with one clear line).
     names: fragments the one-line error must contain (the file, column or option at fault).
     """
 
@@ -193,7 +194,7 @@ def build_corpus(root: Path, *, make_mlprep_output: Callable[[Path, Path], None]
     (folder / "category=a" / ".hidden.parquet").write_bytes(b"not parquet")
     (folder / "category=a" / "_tmp.parquet").write_bytes(b"not parquet")
     (folder / "README.txt").write_text("stray notes\n")
-    add("hive_stray_files", folder, note="_SUCCESS, dotfiles and stray files are ignored")
+    add("hive_stray_files", folder, expect="ok", note="_SUCCESS, dotfiles and stray files are ignored")
 
     # --- the Parquet bomb -------------------------------------------------------------------
     p = root / "bomb.parquet"
@@ -213,8 +214,8 @@ def build_corpus(root: Path, *, make_mlprep_output: Callable[[Path, Path], None]
 
     # --- second inputs (applied to / compared with the clean base) ----------------------------
     add("drift_missing", _write(base.drop("amount"), root / "drift" / "missing.parquet"), slot="secondary", names=("amount",))
-    add("drift_extra", _write(base.with_columns((pl.col("f0") * 2).alias("extra")), root / "drift" / "extra.parquet"), slot="secondary")
-    add("drift_reordered", _write(base.select(reversed(base.columns)), root / "drift" / "reordered.parquet"), slot="secondary")
+    add("drift_extra", _write(base.with_columns((pl.col("f0") * 2).alias("extra")), root / "drift" / "extra.parquet"), slot="secondary", expect="ok")
+    add("drift_reordered", _write(base.select(reversed(base.columns)), root / "drift" / "reordered.parquet"), slot="secondary", expect="ok")
     add("drift_dtype", _write(base.with_columns(pl.col("amount").cast(pl.String), pl.col("is_fraud").cast(pl.Float32)), root / "drift" / "dtype.parquet"),
         slot="secondary", names=("amount",))
     add("tz_aware_secondary", _write(base.with_columns(pl.col("event_time").dt.replace_time_zone("UTC")), root / "drift" / "aware.parquet"),
