@@ -100,7 +100,8 @@ class Dataset:
 def open_input(arg: str, *, try_parse_dates: bool = False, stdin: Any = None, allow_empty: bool = False) -> Dataset:
     """Open an input for a step: resolve, scan lazily, load its lineage, start hashing it.
 
-    An input without rows is refused (no step has anything to do with it) unless ``allow_empty``.
+    An input without rows is refused (no step has anything to do with it) unless ``allow_empty``,
+    and so is a likely Parquet bomb (see :func:`check_memory` and ``MLPREP_MAX_MEMORY``).
     """
     source = mio.resolve_input(arg, stdin=stdin)
     frame = mio.scan(source, try_parse_dates=try_parse_dates)
@@ -111,35 +112,11 @@ def open_input(arg: str, *, try_parse_dates: bool = False, stdin: Any = None, al
     if opened is not None:
         opened.append(dataset)
     _ = dataset.schema  # fail now, with the file's name, if the data cannot be read
-    _check_columns_unique(dataset)
     if not allow_empty and dataset.rows == 0:
         raise InputError(f"input {dataset.name!r} has no rows; check the step that produced it")
     if source.fmt == "parquet":
         _refuse_bomb(dataset)
     return dataset
-
-
-def _check_columns_unique(dataset: Dataset) -> None:
-    if source_names := _parquet_column_names(dataset.source):
-        seen: set[str] = set()
-        for name in source_names:
-            if name in seen:
-                raise InputError(f"input {dataset.name!r} has two columns named {name!r}; rename one (e.g. with pyarrow) before using it")
-            seen.add(name)
-
-
-def _parquet_column_names(source: mio.Source) -> list[str]:
-    """Top-level column names as the Parquet footer stores them (duplicates included)."""
-    if source.fmt != "parquet" or source.kind != "file":
-        return []
-    try:
-        import pyarrow.parquet as pq  # optional: polars itself refuses most duplicates on read
-    except ImportError:
-        return []
-    try:
-        return list(pq.read_schema(source.paths[0]).names)
-    except Exception:  # noqa: BLE001 - a footer pyarrow cannot parse is polars' to report
-        return []
 
 
 # ---------------------------------------------------------------------------------------------
