@@ -6,6 +6,9 @@ parsing, so the cross product stays fast); a representative subset runs through 
 ``mlprep`` executable. Every run must end with exit 0 (documented result, checked), 1 (a check
 command's finding) or 2 with exactly one stderr line naming the file/column/option, no
 traceback, and no output or temporary file left behind.
+
+Runtime: about 90 s for ~760 runs on 2 busy shared cores (about 55 s of CPU); the cross
+product runs in-process because 760 interpreter start-ups would take several minutes.
 """
 
 from __future__ import annotations
@@ -110,11 +113,13 @@ def corpus(tmp_path_factory) -> dict:
     return {"root": root, "cases": cases, "base": base, "base2": base2, "feat": feat, "like": like, "snapshot": snapshot}
 
 
-def applies(case: Case, command: str, template: list[str]) -> bool:
+def applies(case: Case, command: str, template: list[str], variant: str | None = None) -> bool:
     if case.slot == "secondary":
         return IN2 in template
-    if case.name == "distinct_200k":
-        return command in ENCODERS  # the 200k-distinct column is for the encoders
+    if variant in ("join asof (events second)", "lineage replay (new data second)"):
+        return False  # the same as the plain command for a primary case
+    if case.name == "distinct_200k":  # the 200k-distinct column is for the encoders (fitting ones)
+        return command in ("encode onehot", "encode ordinal", "encode target")
     return IN in template
 
 
@@ -169,7 +174,7 @@ def error_names(case: Case, args: list[str]) -> list[str]:
 def test_bad_input(case_name: str, command: str, corpus: dict, tmp_path: Path, capfd) -> None:
     case: Case = corpus["cases"][case_name]
     leaf, template = template_of(command)
-    if not applies(case, leaf, template):
+    if not applies(case, leaf, template, command if command in VARIANTS else None):
         pytest.skip("case does not apply to this command")
     primary = case.path if case.slot == "primary" else corpus["base"]
     secondary = case.path if case.slot == "secondary" else corpus["base2"]
