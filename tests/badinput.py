@@ -173,7 +173,7 @@ def build_corpus(root: Path, *, make_mlprep_output: Callable[[Path, Path], None]
     p = root / "bad_utf8.csv"
     text = base.head(10).write_csv().encode()
     p.write_bytes(text.replace(b",a,", b",\xe9t\xe9,", 1))  # a Latin-1 "été" in a data field
-    add("non_utf8_csv", p, expect="error", names=("bad_utf8.csv",))
+    add("non_utf8_csv", p, expect="error", names=("bad_utf8.csv", "UTF-8"))
 
     # --- folders ----------------------------------------------------------------------------
     folder = root / "tz_mixed"

@@ -75,6 +75,13 @@ EXPECTED: dict[tuple[str, str], int] = {
     ("zero_rows", "check leakage"): 0,  # documented: an empty split can still be checked (it leaks nothing)
 }
 
+# Refusals that must name a specific column or option (each was once a vaguer message or a bug).
+MUST_NAME: dict[tuple[str, str], tuple[str, ...]] = {
+    ("inf", "balance"): ("amount", "±inf"),
+    ("inf", "sample importance --reference"): ("amount", "±inf"),
+    ("distinct_200k", "encode onehot"): ("category", "--max-categories"),
+}
+
 
 def leaf_commands() -> list[str]:
     def walk(cmd, path):
@@ -182,6 +189,8 @@ def test_bad_input(case_name: str, command: str, corpus: dict, tmp_path: Path, c
     args = build_args(leaf, template, corpus, primary, secondary, out)
     code, err = run_in_process(args, capfd)
     check_outcome(case, leaf, args, code, err, out, corpus)
+    for fragment in MUST_NAME.get((case_name, command), ()):
+        assert code == 2 and fragment in err, (fragment, err)
 
 
 def check_outcome(case: Case, leaf: str, args: list[str], code: int, err: str, out: Path, corpus: dict) -> None:
