@@ -128,7 +128,8 @@ def naming_input(name: str):
 
 
 def output_paths(inputs: Sequence[Dataset], *, output: str | None, out_dir: str | None) -> list[str]:
-    """Where each input's output goes: ``-o`` for one input, else ``--out-dir`` keeping file names."""
+    """Where each input's output goes: ``-o`` for one input, else ``--out-dir`` keeping file names
+    (a folder input ``data/train/`` gives ``train.parquet``)."""
     if (output is None) == (out_dir is None):
         raise UsageError("give exactly one of -o/--output (one input) or --out-dir (one or more inputs)")
     if output is not None:
@@ -138,8 +139,11 @@ def output_paths(inputs: Sequence[Dataset], *, output: str | None, out_dir: str 
     assert out_dir is not None
     names = []
     for data in inputs:
+        if data.source.kind == "folder" and data.source.base is not None:  # a folder of parts: <folder>.parquet
+            names.append(data.source.base.resolve().name + ".parquet")
+            continue
         if data.source.kind != "file":
-            raise UsageError(f"--out-dir names outputs after input files, but {data.name!r} is not a file; use -o with one input")
+            raise UsageError(f"--out-dir names outputs after input files or folders, but {data.name!r} is a {data.source.kind}; use -o with one input")
         names.append(data.source.paths[0].name if data.source.paths[0].suffix == ".parquet" else data.source.paths[0].stem + ".parquet")
     duplicates = {n for n in names if names.count(n) > 1}
     if duplicates:

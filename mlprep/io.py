@@ -124,6 +124,9 @@ def resolve_input(arg: str, *, stdin: io.BufferedReader | None = None) -> Source
             for p in files:
                 check_parquet_file(p)
             _check_same_schema(files, arg)
+        else:
+            for p in files:
+                check_utf8(p, str(p))
         base = Path(os.path.commonpath([str(p.parent) for p in files]))
         return Source(arg=arg, kind="glob", fmt=fmt, paths=files, base=base)
     path = Path(arg)
@@ -144,7 +147,30 @@ def resolve_input(arg: str, *, stdin: io.BufferedReader | None = None) -> Source
         check_parquet_file(path)
     elif path.stat().st_size == 0:
         raise InputError(f"input {arg!r} is empty (0 bytes); it holds no header and no rows")
+    else:
+        check_utf8(path, arg)
     return Source(arg=arg, kind="file", fmt=fmt, paths=[path])
+
+
+def check_utf8(path: Path, name: str) -> None:
+    """Refuse a text input that is not UTF-8: polars would replace the bad bytes silently."""
+    import codecs
+
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    offset = 0
+    with open(path, "rb") as fh:
+        while True:
+            chunk = fh.read(_HASH_CHUNK)
+            try:
+                decoder.decode(chunk, final=not chunk)
+            except UnicodeDecodeError as exc:
+                raise InputError(
+                    f"input {name!r} is not valid UTF-8 (byte {offset + exc.start:,}); re-encode it "
+                    "(e.g. iconv -f latin1 -t utf-8) so no text is silently replaced"
+                ) from exc
+            if not chunk:
+                return
+            offset += len(chunk)
 
 
 def _check_same_schema(files: Sequence[Path], arg: str, *, hive_root: Path | None = None) -> None:
@@ -235,7 +261,9 @@ def scan(source: Source, *, try_parse_dates: bool = False) -> "pl.LazyFrame":
             return pl.scan_parquet(
                 f"{globlib.escape(str(source.base))}/**/*.parquet", hive_partitioning=True, hidden_file_prefix=HIDDEN_PREFIXES
             )
-        return pl.scan_parquet(paths, hidden_file_prefix=HIDDEN_PREFIXES)
+        # The files are already resolved: no globbing (a name holding `[` stays literal) and no
+        # hidden-file filter (a file the user names explicitly, e.g. `_part.parquet`, is read).
+        return pl.scan_parquet(paths, glob=False)
     except (pl.exceptions.PolarsError, OSError) as exc:
         raise InputError(f"cannot read {source.display!r}: {_first_line(exc)}") from exc
 

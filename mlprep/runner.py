@@ -15,6 +15,8 @@ from __future__ import annotations
 
 import contextvars
 import datetime as dt
+import os
+import re
 import platform
 import sys
 from collections.abc import Sequence
@@ -24,7 +26,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from mlprep import io as mio
-from mlprep.errors import InputError, LeakageError, ManifestError, OutputError
+from mlprep.errors import InputError, LeakageError, ManifestError, OutputError, UsageError
 from mlprep.lineage.model import DatasetRef, Manifest, load_manifest, relative_to_folder
 
 if TYPE_CHECKING:
@@ -32,6 +34,12 @@ if TYPE_CHECKING:
 
 #: The command line being run, set by the CLI; the Python API records an empty command.
 current_command: contextvars.ContextVar[list[str]] = contextvars.ContextVar("current_command", default=[])
+
+#: False after the root option ``mlprep --no-verify``: inputs are used without checking their
+#: bytes against the sha256 their sidecar manifest records (recorded as params["verify_inputs"]).
+verify_inputs: contextvars.ContextVar[bool] = contextvars.ContextVar("verify_inputs", default=True)
+#: Inputs opened by the current command, so a command that writes nothing still has them checked.
+opened_inputs: contextvars.ContextVar[list["Dataset"] | None] = contextvars.ContextVar("opened_inputs", default=None)
 
 _INHERIT = object()
 TRAINING_ROLES = (None, "train")
@@ -45,6 +53,7 @@ class Dataset:
     frame: "pl.LazyFrame"
     manifest: Manifest | None = None
     manifest_origin: str | None = None
+    verified: bool = False
 
     @property
     def name(self) -> str:
@@ -91,17 +100,116 @@ class Dataset:
 def open_input(arg: str, *, try_parse_dates: bool = False, stdin: Any = None, allow_empty: bool = False) -> Dataset:
     """Open an input for a step: resolve, scan lazily, load its lineage, start hashing it.
 
-    An input without rows is refused (no step has anything to do with it) unless ``allow_empty``.
+    An input without rows is refused (no step has anything to do with it) unless ``allow_empty``,
+    and so is a likely Parquet bomb (see :func:`check_memory` and ``MLPREP_MAX_MEMORY``).
     """
     source = mio.resolve_input(arg, stdin=stdin)
     frame = mio.scan(source, try_parse_dates=try_parse_dates)
     manifest, origin = _input_manifest(source)
     source.start_hashing()
     dataset = Dataset(source=source, frame=frame, manifest=manifest, manifest_origin=origin)
+    opened = opened_inputs.get()
+    if opened is not None:
+        opened.append(dataset)
     _ = dataset.schema  # fail now, with the file's name, if the data cannot be read
     if not allow_empty and dataset.rows == 0:
         raise InputError(f"input {dataset.name!r} has no rows; check the step that produced it")
+    if source.fmt == "parquet":
+        _refuse_bomb(dataset)
     return dataset
+
+
+# ---------------------------------------------------------------------------------------------
+# Memory limit
+
+MEMORY_ENV = "MLPREP_MAX_MEMORY"
+#: An input whose decoded size exceeds the memory limit *and* this many times its size on disk
+#: is refused by every command as a likely Parquet bomb (real data rarely compresses 50x).
+BOMB_RATIO = 50
+_SIZE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([kmgt]?)(i?b)?\s*$", re.IGNORECASE)
+
+
+def memory_limit() -> int:
+    """Bytes a step may hold in memory: ``MLPREP_MAX_MEMORY`` (e.g. ``4G``), else 80% of RAM."""
+    raw = os.environ.get(MEMORY_ENV)
+    if raw:
+        match = _SIZE.match(raw)
+        if not match:
+            raise UsageError(f"{MEMORY_ENV}={raw!r} is not a size; use bytes or a number with K, M, G or T (e.g. {MEMORY_ENV}=8G)")
+        power = " KMGT".index(match.group(2).upper() or " ")
+        return int(float(match.group(1)) * 1024**power)
+    try:
+        return int(os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") * 0.8)
+    except (ValueError, OSError, AttributeError):
+        return 8 * 1024**3
+
+
+def _human(n: float) -> str:
+    for unit in ("B", "KiB", "MiB", "GiB", "TiB"):
+        if n < 1024 or unit == "TiB":
+            return f"{n:.0f} {unit}" if unit == "B" else f"{n:.1f} {unit}"
+        n /= 1024
+    return f"{n:.1f} TiB"
+
+
+def estimated_bytes(dataset: Dataset, columns: Sequence[str] | None = None, *, sample_rows: int = 1000) -> int:
+    """Decoded in-memory size of ``columns`` of ``dataset`` (all by default): rows × width.
+
+    The width per row is measured on the first ``sample_rows`` rows (cheap: one slice of the
+    first row group), the row count comes from the Parquet footer. A string counts its own
+    bytes, as it takes once copied out of polars (numpy, scikit-learn) or made distinct: polars
+    may share one buffer between equal strings, which is how a small file hides gigabytes.
+    """
+    import polars as pl
+
+    frame = dataset.frame.select(list(columns)) if columns is not None else dataset.frame
+    try:
+        head = frame.head(sample_rows).collect()
+    except pl.exceptions.PolarsError as exc:
+        raise InputError(f"cannot read {dataset.name!r}: {str(exc).splitlines()[0]}") from exc
+    if head.height == 0:
+        return 0
+    width = 0.0
+    for name, dtype in head.schema.items():
+        col = head.get_column(name)
+        if isinstance(dtype, (pl.Categorical, pl.Enum)):  # codes in polars, strings once copied out
+            width += 16 + float(col.cast(pl.String).str.len_bytes().mean() or 0)
+        elif dtype == pl.String:
+            width += 16 + float(col.str.len_bytes().mean() or 0)
+        elif dtype == pl.Binary:
+            width += 16 + float(col.bin.size().mean() or 0)
+        else:
+            width += col.estimated_size() / head.height
+    return int(width * dataset.rows)
+
+
+def check_memory(dataset: Dataset, columns: Sequence[str] | None = None, *, what: str) -> None:
+    """Refuse, before collecting, a step that would hold more than ``MLPREP_MAX_MEMORY``.
+
+    ``what`` names the step or option that collects (e.g. ``"balance"``, ``"--method quantile"``).
+    """
+    limit = memory_limit()
+    need = estimated_bytes(dataset, columns)
+    if need > limit:
+        per_row = need / max(dataset.rows, 1)
+        raise InputError(
+            f"{what} would hold about {_human(need)} of {dataset.name!r} in memory ({dataset.rows:,} rows × {_human(per_row)}), "
+            f"more than {MEMORY_ENV}={_human(limit)}; select fewer rows or columns, or raise {MEMORY_ENV}"
+        )
+
+
+def _refuse_bomb(dataset: Dataset) -> None:
+    """Refuse an input that decodes to far more than memory and than its size on disk."""
+    src = dataset.source
+    on_disk = len(src.data) if src.kind == "stdin" and src.data is not None else sum(p.stat().st_size for p in src.paths)
+    limit = memory_limit()
+    need = estimated_bytes(dataset)
+    if need > limit and need > BOMB_RATIO * on_disk:
+        raise InputError(
+            f"input {dataset.name!r} expands from {_human(on_disk)} on disk to about {_human(need)} ({dataset.rows:,} rows × "
+            f"{_human(need / max(dataset.rows, 1))}), more than {MEMORY_ENV}={_human(limit)}: refusing a likely Parquet bomb; "
+            f"raise {MEMORY_ENV} if the data is genuine"
+        )
 
 
 def _input_manifest(source: mio.Source) -> tuple[Manifest | None, str | None]:
@@ -188,6 +296,9 @@ class StepRun:
     def write(self, outputs: Sequence[Output]) -> list[Manifest]:
         """Write every output atomically (one pass over shared inputs) with its manifest."""
         self._check_targets(outputs)
+        for out in outputs:
+            if out.path == mio.STDIO and out.data_inputs:  # stdout is written from memory
+                check_memory(out.data_inputs[0], what="-o - (stdout, written from memory)")
         versions = library_versions(*self.libraries)
         manifests = [self._manifest(out, versions) for out in outputs]
         targets = []
@@ -200,7 +311,7 @@ class StepRun:
         temps = mio.write_parquet(targets)
         sidecar_temps: list[Path | None] = []
         try:
-            _check_inputs_unmodified([d for out in outputs for d in (*out.data_inputs, *out.fit_inputs)])
+            check_inputs_unmodified([d for out in outputs for d in (*out.data_inputs, *out.fit_inputs)])
             for tmp, out, m in zip(temps, outputs, manifests):
                 _fill_input_hashes(m, out)
                 if tmp is not None:
@@ -241,9 +352,11 @@ class StepRun:
         if self.warnings:
             report["warnings"] = list(self.warnings)
         schema = out.frame.lazy().collect_schema()
+        params = dict(self.params)
+        params["verify_inputs"] = verify_inputs.get()  # False after `mlprep --no-verify`
         return Manifest(
             step=self.step,
-            params=dict(self.params),
+            params=params,
             command=list(self.command if self.command is not None else current_command.get()),
             versions=versions,
             inputs=refs,
@@ -257,16 +370,23 @@ class StepRun:
         )
 
 
-def _check_inputs_unmodified(datasets: Sequence[Dataset]) -> None:
+def check_inputs_unmodified(datasets: Sequence[Dataset] | None = None) -> None:
     """Refuse inputs whose bytes no longer match the sha256 their own sidecar manifest records.
 
-    Checked after the (overlapping) background hash finishes and before any output is committed,
-    so a tampered or bit-flipped input leaves nothing behind.
+    A writing step checks after the (overlapping) background hash finishes and before any output
+    is committed, so a tampered or bit-flipped input leaves nothing behind; a command that writes
+    nothing (profile, check) calls this before reporting. ``None`` checks every input the
+    current command opened. Skipped after ``mlprep --no-verify``.
     """
+    if not verify_inputs.get():
+        return
+    if datasets is None:
+        datasets = opened_inputs.get() or []
     for data in datasets:
         m = data.manifest
-        if data.manifest_origin != "sidecar" or m is None or not m.output.sha256:
+        if data.verified or data.manifest_origin != "sidecar" or m is None or not m.output.sha256:
             continue
+        data.verified = True
         if data.source.sha256 != m.output.sha256:
             raise InputError(
                 f"input {data.name!r} was modified after mlprep wrote it (its sha256 no longer matches "

@@ -75,7 +75,7 @@ def balance(
     from mlprep.cli import console
     from mlprep.errors import UsageError
     from mlprep.parsing import split_list
-    from mlprep.runner import Output, StepRun, check_fit_role, open_input
+    from mlprep.runner import Output, StepRun, check_fit_role, check_memory, open_input
     from mlprep.steps.balance import balance as balance_step
     from mlprep.steps.balance import parse_sampling_strategy
 
@@ -91,6 +91,7 @@ def balance(
     strategy = parse_sampling_strategy(sampling_strategy)
     data = open_input(input)
     warning = check_fit_role(data, allow_leakage=allow_leakage, action="resample classes")
+    check_memory(data, what="balance")  # the samplers hold every row and column in memory
     if data.role is None:
         warning = (
             f"{data.name!r} has no role (it was not made by `mlprep split`): balancing before splitting leaks "

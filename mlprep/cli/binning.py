@@ -42,6 +42,7 @@ def bin_command(
     from mlprep.errors import UsageError
     from mlprep.fitting import fit_and_apply, get_transform
     from mlprep.parsing import parse_floats, parse_pairs, split_list
+    from mlprep.runner import check_memory
     from mlprep.steps._columns import numeric_columns
 
     console.set_quiet(quiet)
@@ -61,6 +62,8 @@ def bin_command(
     def prepare(train, params):
         if params["cols"] or not params["edges"]:
             chosen = numeric_columns(train.schema, params["cols"], where=repr(train.name), purpose="binning")
+            if params["strategy"] == "kmeans":  # 1-D k-means fits on the collected columns
+                check_memory(train, chosen, what="--strategy kmeans")
             return {**params, "cols": [c for c in chosen if c not in (params["edges"] or {})]}
         return {**params, "cols": []}
 

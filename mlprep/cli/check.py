@@ -50,7 +50,7 @@ def leakage(
     from mlprep.cli import console
     from mlprep.errors import UsageError
     from mlprep.parsing import split_list
-    from mlprep.runner import open_input
+    from mlprep.runner import check_inputs_unmodified, open_input
     from mlprep.steps.leakage import SplitData, check_leakage, reaches
 
     console.set_quiet(quiet)
@@ -65,6 +65,7 @@ def leakage(
         cols=split_list(cols) or None, auc_threshold=auc_threshold, corr_threshold=corr_threshold,
         mi_threshold=mi_threshold,
     )
+    check_inputs_unmodified(datasets)
     result["fail_on"] = fail_on
     failed = reaches(result, fail_on)  # type: ignore[arg-type]
     result["failed"] = failed

@@ -50,7 +50,7 @@ def drift(
     from mlprep.cli import console
     from mlprep.errors import UsageError
     from mlprep.parsing import parse_duration, split_list
-    from mlprep.runner import open_input
+    from mlprep.runner import check_inputs_unmodified, open_input
     from mlprep.steps.drift import Thresholds, drift as drift_step
 
     console.set_quiet(quiet)
@@ -73,6 +73,7 @@ def drift(
         bins=bins, max_categories=max_categories, thresholds=thresholds, plots=html is not None,
         reference_name=ref_data.name, current_name=cur_data.name,
     )
+    check_inputs_unmodified([ref_data, cur_data])
     result["reference"] = {"path": ref_data.name, "role": ref_data.role}
     result["current"] = {"path": cur_data.name, "role": cur_data.role}
     for skipped in result["skipped"]:

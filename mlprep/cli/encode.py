@@ -174,7 +174,7 @@ def onehot(
     inputs: Inputs,
     cols: options.Cols = None,
     min_frequency: Annotated[Optional[str], typer.Option("--min-frequency", help="Categories seen fewer times (a count, e.g. 10) or in a smaller share of train rows (e.g. 0.01) go to <col>__infrequent. Default: none.", metavar="N|F")] = None,
-    max_categories: Annotated[Optional[int], typer.Option("--max-categories", help="At most K output columns per column, the infrequent one included (the most frequent categories are kept). Default: no limit.", metavar="K")] = None,
+    max_categories: Annotated[Optional[int], typer.Option("--max-categories", help="At most K output columns per column, the infrequent one included (the most frequent categories are kept). Default: no cap, but a column with more than 1,000 categories is refused without one.", metavar="K")] = None,
     drop: Annotated[Optional[str], typer.Option("--drop", help="Drop each column's first output (first) or only when it has two (if-binary). Default: drop none.", metavar="first|if-binary")] = None,
     keep: Keep = False,
     output: OutputOpt = None,

@@ -159,7 +159,7 @@ def verify(
             table.add_column(header)
         colours = {"ok": "green", "modified": "red", "missing": "red", "outside": "red", "stdin": "yellow", "unrecorded": "yellow"}
         for c in checks:
-            table.add_row(f"[{colours[c.status]}]{c.status}[/]", c.path, c.kind, c.step, (c.expected or "")[:12], (c.actual or "")[:12])
+            table.add_row(f"[{colours[c.status]}]{c.status}[/]", c.path, c.kind, c.step, _short(c.expected, c.method), _short(c.actual, c.method))
         console.render(table)
     outside = [c.path for c in checks if c.status == "outside"]
     if outside:
@@ -169,6 +169,10 @@ def verify(
         )
     if any(c.status in FAILING for c in checks):
         raise typer.Exit(1)
+
+
+def _short(value: str | None, method: str) -> str:
+    return (value or "")[:12] if method == "sha256" else _escape(value or "")
 
 
 @app.command("replay")

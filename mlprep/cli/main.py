@@ -52,8 +52,16 @@ def _version(value: bool) -> None:
 @app.callback()
 def _root(
     version: Annotated[Optional[bool], typer.Option("--version", callback=_version, is_eager=True, help="Print the version and exit.")] = None,
+    no_verify: Annotated[
+        bool,
+        typer.Option("--no-verify", help="Use inputs without checking their bytes against the sha256 of their sidecar manifest (recorded as verify_inputs=false in every manifest). Give it before the command: mlprep --no-verify impute ..."),
+    ] = False,
 ) -> None:
     """Prepare machine-learning datasets without leakage, reproducibly and fast."""
+    if no_verify:
+        from mlprep.runner import verify_inputs
+
+        verify_inputs.set(False)
 
 
 # Registered in pipeline order, which is the order `mlprep --help` lists them in.
@@ -88,11 +96,14 @@ def main(argv: list[str] | None = None) -> None:
 
 def _run(args: list[str]) -> int:
     from mlprep.errors import MlprepError
+    from mlprep.runner import check_inputs_unmodified, opened_inputs, verify_inputs
 
+    verify_token, opened_token = verify_inputs.set(True), opened_inputs.set([])
     try:
-        words = [a for a in args[:2] if not a.startswith("-")]
+        words = [a for a in args[:3] if not a.startswith("-")][:2]
         with console.activity(f"mlprep {' '.join(words)} …"):
             result = app(args=args, prog_name="mlprep", standalone_mode=False)
+            check_inputs_unmodified()  # any input not yet checked (commands that write nothing)
         return result if isinstance(result, int) else 0
     except MlprepError as exc:
         console.error(str(exc))
@@ -120,6 +131,9 @@ def _run(args: list[str]) -> int:
         if isinstance(exc, SystemExit):
             raise
         return _unexpected(exc)
+    finally:
+        verify_inputs.reset(verify_token)
+        opened_inputs.reset(opened_token)
 
 
 def _unexpected(exc: BaseException) -> int:

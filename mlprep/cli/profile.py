@@ -24,7 +24,7 @@ def profile(
     """
     from mlprep.cli import console
     from mlprep.parsing import select_columns, split_list
-    from mlprep.runner import open_input
+    from mlprep.runner import check_inputs_unmodified, open_input
     from mlprep.steps.profile import profile as profile_step
 
     data = open_input(input)
@@ -33,6 +33,7 @@ def profile(
         frame = frame.select(select_columns(split_list(cols), data.schema.names(), where=repr(data.name)))
     result = profile_step(frame, exact=exact, top=top, rows=data.rows)
     result["input"] = data.name
+    check_inputs_unmodified([data])
     if as_json:
         console.print_json(result)
     else:

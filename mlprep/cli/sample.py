@@ -317,7 +317,7 @@ def importance(
     """
     from mlprep.errors import UsageError
     from mlprep.parsing import select_columns, split_list
-    from mlprep.runner import open_input
+    from mlprep.runner import check_memory, open_input
     from mlprep.steps.sample import parse_target_dist, sample_importance
 
     if (target_dist is None) == (reference is None):
@@ -339,6 +339,8 @@ def importance(
             if not features:
                 raise UsageError("--reference needs --features a,b,c: the columns whose distribution should match")
             feature_list.extend(select_columns(split_list(features), d.schema.names(), where=_where(d), option="--features"))
+            for side in (d, ref):  # the classifier is fitted on the collected feature columns
+                check_memory(side, [c for c in feature_list if c in side.schema.names()], what="sample importance --reference")
             params["features"] = feature_list
         return sample_importance(
             d.frame, n=n, frac=frac, target_dist=target_spec, reference=ref.frame if ref else None, features=feature_list,

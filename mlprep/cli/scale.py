@@ -38,6 +38,7 @@ def scale(
     from mlprep.cli.report import report_run
     from mlprep.fitting import fit_and_apply, get_transform
     from mlprep.parsing import split_list
+    from mlprep.runner import check_memory
     from mlprep.steps._columns import numeric_columns
 
     console.set_quiet(quiet)
@@ -52,7 +53,10 @@ def scale(
     }
 
     def prepare(train, params):
-        return {**params, "cols": numeric_columns(train.schema, params["cols"], where=repr(train.name), purpose=f"scaling ({params['method']})")}
+        chosen = numeric_columns(train.schema, params["cols"], where=repr(train.name), purpose=f"scaling ({params['method']})")
+        if params["method"] in ("yeo-johnson", "quantile"):  # these fit on the collected columns
+            check_memory(train, chosen, what=f"--method {params['method']}")
+        return {**params, "cols": chosen}
 
     run, manifests, paths = fit_and_apply(
         get_transform("scale"), params, inputs, output=output, out_dir=out_dir, state_file=state, allow_leakage=allow_leakage, prepare=prepare

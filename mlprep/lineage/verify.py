@@ -16,7 +16,7 @@ from typing import Literal
 from mlprep.errors import InputError
 from mlprep.io import path_sha256
 from mlprep.lineage.graph import build_tree, iter_steps
-from mlprep.lineage.model import load_manifest
+from mlprep.lineage.model import DatasetRef, load_manifest
 
 Status = Literal["ok", "modified", "missing", "stdin", "unrecorded", "outside"]
 FAILING: tuple[Status, ...] = ("modified", "missing", "outside")
@@ -32,13 +32,15 @@ class Check:
     expected: str | None
     actual: str | None
     status: Status
+    method: Literal["sha256", "data"] = "sha256"
 
 
 def verify(target: str | Path, *, root: str | Path | None = None) -> list[Check]:
     """Check ``target`` (an output Parquet or its manifest) and each ancestor still on disk.
 
-    A file whose manifest is only embedded has no recorded hash of itself (``unrecorded``);
-    an ancestor read from stdin cannot be checked (``stdin``); neither counts as a failure.
+    A file whose manifest is only embedded has no recorded hash of itself: it is checked by its
+    data instead (:func:`check_embedded`); an ancestor read from stdin cannot be checked
+    (``stdin``) and an ancestor without a recorded hash is ``unrecorded``; neither fails.
     An ancestor path outside ``root`` (default: the current folder) is ``outside``, a failure,
     and is never read. ``target`` itself is the caller's choice and may lie anywhere.
 
@@ -54,13 +56,16 @@ def verify(target: str | Path, *, root: str | Path | None = None) -> list[Check]
         raise InputError(f"{str(target)!r} has no lineage manifest (no sidecar, nothing embedded); it was not written by mlprep")
     manifest, origin = loaded
     data_path = str(target)[: -len(".lineage.json")] if origin == "manifest" and str(target).endswith(".lineage.json") else str(target)
-    root = build_tree(manifest, Path(data_path).as_posix())
+    tree = build_tree(manifest, Path(data_path).as_posix())
     checks: list[Check] = []
     seen: set[str] = set()
-    for node in iter_steps(root):
+    for node in iter_steps(tree):
         m = node.manifest
         if node.depth == 0:
-            checks.append(_check(node.output_path, "output", m.step, m.output.sha256 if origin != "embedded" else None))
+            if origin == "embedded":
+                checks.append(check_embedded(node.output_path, m.step, m.output))
+            else:
+                checks.append(_check(node.output_path, "output", m.step, m.output.sha256))
             seen.add(node.output_path)
         for ref, path in zip(m.inputs, node.input_paths):
             if path in seen:
@@ -101,3 +106,38 @@ def is_inside(recorded: str, path: str, root: Path) -> bool:
     if resolved.is_dir():
         return all(p.resolve().is_relative_to(root) for p in resolved.rglob("*") if p.is_symlink())
     return True
+
+
+def check_embedded(path: str, step: str, recorded: DatasetRef) -> Check:
+    """Check a Parquet whose manifest is only embedded, by its data: it has no hash of itself.
+
+    Compares the file's schema (column names, order and dtypes) and, where recorded, its row
+    count with the embedded manifest, and decodes every page (a truncated file or a corrupted
+    compressed page fails to decode). It cannot see values edited in a file that still decodes
+    with the same schema and row count, nor a file rewritten by a tool that copied the
+    metadata: only a sidecar's sha256 detects those.
+    """
+    import polars as pl
+
+    expected = _data_summary(recorded.schema, recorded.rows)
+    try:
+        schema = {k: str(v) for k, v in pl.read_parquet_schema(path).items()}
+        frame = pl.scan_parquet(path, glob=False)
+        rows = int(frame.select(pl.len()).collect().item())
+        frame.select(pl.all().is_null().sum()).collect(engine="streaming")  # decode every page
+    except (pl.exceptions.PolarsError, OSError) as exc:
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        return Check(path, "output", step, expected, f"unreadable: {first}", "modified", "data")
+    actual = _data_summary(schema, rows if recorded.rows is not None else None)
+    same = schema == dict(recorded.schema or {}) and list(schema) == list(recorded.schema or {})
+    if recorded.rows is not None:
+        same = same and rows == recorded.rows
+    return Check(path, "output", step, expected, actual, "ok" if same else "modified", "data")
+
+
+def _data_summary(schema: dict[str, str] | None, rows: int | None) -> str:
+    import hashlib
+    import json
+
+    digest = hashlib.sha256(json.dumps(list((schema or {}).items())).encode()).hexdigest()[:8]
+    return f"schema:{digest}" + (f" rows:{rows}" if rows is not None else "")

@@ -393,6 +393,12 @@ def _check_missing(data: pl.DataFrame, cols: list[str], *, where: str) -> None:
         raise InputError(
             f"feature columns of {where} have nulls or NaN: {shown}; impute them first (mlprep impute) or --exclude them"
         )
+    floats = [c for c in cols if data.schema[c].is_float()]
+    infinite = data.select(pl.col(c).is_infinite().sum().alias(c) for c in floats).row(0, named=True) if floats else {}
+    bad = [c for c in floats if infinite[c]]
+    if bad:
+        shown = ", ".join(f"{c!r} ({infinite[c]:,})" for c in bad[:8]) + (", …" if len(bad) > 8 else "")
+        raise InputError(f"feature columns of {where} hold ±inf: {shown}; no sampler can interpolate them: replace them (e.g. with null, then mlprep impute) or --exclude them")
 
 
 def _label(value: Any) -> str:

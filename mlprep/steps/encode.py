@@ -208,6 +208,10 @@ def onehot_name(col: str, value: str | None) -> str:
     return f"{col}__null" if value is None else f"{col}={value}"
 
 
+#: Without an explicit --max-categories, one-hot refuses a column with more categories than this.
+ONEHOT_MAX_COLUMNS = 1000
+
+
 def fit_onehot(
     frame: "pl.LazyFrame",
     *,
@@ -253,6 +257,12 @@ def fit_onehot(
         mask = _infrequent_mask(cnt, n_rows, min_frequency, max_categories) if infrequent_enabled else [False] * len(values)
         frequent = [v for v, m in zip(values, mask) if not m]
         infrequent = [v for v, m in zip(values, mask) if m]
+        if max_categories is None and len(frequent) > ONEHOT_MAX_COLUMNS:
+            raise UsageError(
+                f"column {col!r} has {len(frequent):,} categories: one-hot would add {len(frequent):,} columns "
+                f"(more than {ONEHOT_MAX_COLUMNS:,} without a cap); set --max-categories K (or --min-frequency), "
+                "or use encode hash, target or frequency for a high-cardinality column"
+            )
         outputs: list[dict[str, Any]] = [{"name": onehot_name(col, v), "value": v} for v in frequent]
         if infrequent:
             outputs.append({"name": f"{col}__infrequent", "infrequent": True})

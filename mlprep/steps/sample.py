@@ -389,9 +389,12 @@ def sample_stratified(frame: "pl.LazyFrame", *, by: Sequence[str], n: int | None
         assert neyman_col is not None
         aggs.append(pl.col(neyman_col).cast(pl.Float64).std(ddof=1).alias("__S"))
         aggs.append(pl.col(neyman_col).cast(pl.Float64).is_nan().sum().alias("__nan"))
+    # Strata in the order of their values; a Categorical/Enum sorts by its string (its physical
+    # or declared order would change which strata get the rounding remainder).
+    order = [pl.col(c).cast(pl.String) if isinstance(schema[c], (pl.Categorical, pl.Enum)) else pl.col(c) for c in by]
     strata = (
         frame.group_by(list(by)).agg(aggs).collect(engine="streaming")
-        .sort(list(by), nulls_last=True, maintain_order=True)
+        .sort(order, nulls_last=True, maintain_order=True)
     )
     N = int(strata["__N"].sum()) if strata.height else 0
     if N == 0:
@@ -1017,6 +1020,11 @@ def _classifier_ratio(frame: "pl.LazyFrame", reference: "pl.LazyFrame", *, featu
     ref_rows = _rows(reference, None)
     if ref_rows == 0:
         raise InputError(f"{reference_name} has no rows; it cannot define a target distribution")
+    for lf, name in ((frame, where), (reference, reference_name)):  # one cheap pass over the features
+        infinite = lf.select(pl.col(c).cast(pl.Float64).is_infinite().any().alias(c) for c in features).collect(engine="streaming").row(0)
+        for col, bad in zip(features, infinite):
+            if bad:
+                raise InputError(f"--features column {col!r} of {name} holds ±inf, which the classifier cannot use; replace it with null (the classifier imputes medians) or leave the column out")
 
     def features_of(lf: "pl.LazyFrame", total: int, k: int, salt: int) -> "pl.DataFrame":
         dec = lf.select(list(features)).with_row_index(INDEX)
