@@ -62,7 +62,7 @@ def test_verify_checks_an_embedded_only_file_by_its_data(made: Path, tmp_path: P
     copy = tmp_path / "copy" / "raw.parquet"
     copy.parent.mkdir()
     shutil.copy(made, copy)  # no sidecar: only the embedded manifest travels
-    ok = run_mlprep("lineage", "verify", copy, "--json")
+    ok = run_mlprep("lineage", "verify", copy, "--json", "--root", tmp_path)
     assert ok.returncode == 0, ok.stderr
     checks = json.loads(ok.stdout)
     assert checks[0]["status"] == "ok" and checks[0]["method"] == "data"
@@ -72,7 +72,7 @@ def test_verify_checks_an_embedded_only_file_by_its_data(made: Path, tmp_path: P
     changed = tmp_path / "changed" / "raw.parquet"
     changed.parent.mkdir()
     pl.read_parquet(copy).drop("f0").write_parquet(changed, metadata=meta)
-    bad = run_mlprep("lineage", "verify", changed, "--json")
+    bad = run_mlprep("lineage", "verify", changed, "--json", "--root", tmp_path)
     assert bad.returncode == 1
     assert json.loads(bad.stdout)[0]["status"] == "modified"
 
@@ -81,7 +81,7 @@ def test_verify_checks_an_embedded_only_file_by_its_data(made: Path, tmp_path: P
     cut.parent.mkdir()
     raw = copy.read_bytes()
     cut.write_bytes(raw[:100] + raw[-(len(raw) // 2):])
-    result = run_mlprep("lineage", "verify", cut, "--json")
+    result = run_mlprep("lineage", "verify", cut, "--json", "--root", tmp_path)
     assert result.returncode in (1, 2)
     if result.returncode == 1:
         assert json.loads(result.stdout)[0]["status"] == "modified"
