@@ -12,6 +12,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    import numpy as np
     import polars as pl
 
 KEYED_SCHEME = "splitmix64-v1"
@@ -67,3 +68,71 @@ def row_position(name: str = "__mlprep_pos") -> "pl.Expr":
     import polars as pl
 
     return pl.col(name).cast(pl.UInt64)
+
+
+def _splitmix64_np(z: "np.ndarray") -> "np.ndarray":
+    """The SplitMix64 finaliser on a uint64 array, in place (wrapping arithmetic)."""
+    import numpy as np
+
+    z += np.uint64(_GOLDEN)
+    z ^= z >> np.uint64(30)
+    z *= np.uint64(_MIX1)
+    z ^= z >> np.uint64(27)
+    z *= np.uint64(_MIX2)
+    z ^= z >> np.uint64(31)
+    return z
+
+
+def keyed_u64_numpy(seed: int, keys: "np.ndarray") -> "np.ndarray":
+    """:func:`keyed_u64` in numpy: the same 64-bit values for the same (seed, UInt64 key), bit for bit."""
+    import numpy as np
+
+    z = _splitmix64_np(np.array(keys, dtype=np.uint64, copy=True))
+    z ^= np.uint64((seed * _GOLDEN) & _MASK)
+    return _splitmix64_np(z)
+
+
+def keyed_u64_positions(seed: int, start: int, stop: int) -> "np.ndarray":
+    """:func:`keyed_u64` of the row positions ``start..stop-1`` (numpy uint64; needs no data)."""
+    import numpy as np
+
+    z = _splitmix64_np(np.arange(start, stop, dtype=np.uint64))
+    z ^= np.uint64((seed * _GOLDEN) & _MASK)
+    return _splitmix64_np(z)
+
+
+def keyed_uniform_numpy(u64: "np.ndarray") -> "np.ndarray":
+    """:func:`keyed_uniform` from :func:`keyed_u64` values: ``(u >> 11) · 2^-53`` as float64 in [0, 1)."""
+    import numpy as np
+
+    return (u64 >> np.uint64(11)).astype(np.float64) * (2.0**-53)
+
+
+def bottom_k_positions(seed: int, rows: int, k: int, *, chunk: int = 1 << 21) -> "np.ndarray":
+    """The ``k`` positions in ``0..rows-1`` with the smallest :func:`keyed_u64` keys, sorted by position.
+
+    Keys are computed in chunks with numpy, keeping only the running ``k`` smallest, so memory
+    is O(k + chunk) and no data is read. Position keys are distinct (SplitMix64 is a bijection),
+    so the result equals a bottom-k over the polars expression exactly.
+    """
+    import numpy as np
+
+    if k <= 0:
+        return np.empty(0, dtype=np.int64)
+    best_keys = np.empty(0, dtype=np.uint64)
+    best_pos = np.empty(0, dtype=np.int64)
+    for start in range(0, rows, chunk):
+        stop = min(rows, start + chunk)
+        keys = keyed_u64_positions(seed, start, stop)
+        if best_keys.size == k:  # full: only keys below the current k-th smallest can enter
+            idx = np.flatnonzero(keys < best_keys.max())
+            keys = keys[idx]
+            pos = idx.astype(np.int64) + start
+        else:
+            pos = np.arange(start, stop, dtype=np.int64)
+        best_keys = np.concatenate([best_keys, keys])
+        best_pos = np.concatenate([best_pos, pos])
+        if best_keys.size > k:
+            keep = np.argpartition(best_keys, k - 1)[:k]
+            best_keys, best_pos = best_keys[keep], best_pos[keep]
+    return np.sort(best_pos)

@@ -31,9 +31,11 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
 
 from mlprep.errors import InputError, UsageError, missing_column
-from mlprep.keyed import KEYED_SCHEME, key_to_u64, keyed_u64, keyed_uniform, splitmix64
+from mlprep.keyed import (KEYED_SCHEME, bottom_k_positions, key_to_u64, keyed_u64, keyed_u64_numpy, keyed_u64_positions,
+                          keyed_uniform, keyed_uniform_numpy, splitmix64)
 
 if TYPE_CHECKING:
+    import numpy as np
     import polars as pl
 
 Allocation = Literal["proportional", "equal", "neyman"]
@@ -158,6 +160,38 @@ def select_rows(frame: "pl.LazyFrame", chosen: "pl.DataFrame") -> "pl.LazyFrame"
     return out.drop(INDEX)
 
 
+_CHUNK = 1 << 21  # rows per chunk of keys computed in numpy
+
+
+def bottom_k_by_key(chunks: Iterable[tuple["np.ndarray", "np.ndarray"]], k: int) -> "np.ndarray":
+    """Positions of the ``k`` smallest ``(key, position)`` pairs over chunks of (keys, positions).
+
+    Chunks must come in increasing position order; only the running ``k`` best are kept, so
+    memory is O(k + chunk). Ties on the key go to the earlier position, exactly like
+    ``bottom_k(k, by=[key, position])``. Returns the positions sorted.
+    """
+    import numpy as np
+
+    best_keys: np.ndarray | None = None
+    best_pos = np.empty(0, dtype=np.int64)
+    for keys, pos in chunks:
+        pos = pos.astype(np.int64, copy=False)
+        if best_keys is not None and best_keys.size == k:  # full: a later tie loses, so only smaller keys enter
+            enter = keys < best_keys.max()
+            keys, pos = keys[enter], pos[enter]
+        if best_keys is not None:
+            keys, pos = np.concatenate([best_keys, keys]), np.concatenate([best_pos, pos])
+        if keys.size > k:
+            kth = np.partition(keys, k - 1)[k - 1]
+            less = np.flatnonzero(keys < kth)
+            ties = np.flatnonzero(keys == kth)
+            ties = ties[np.argsort(pos[ties], kind="stable")][: k - less.size]
+            keep = np.concatenate([less, ties])
+            keys, pos = keys[keep], pos[keep]
+        best_keys, best_pos = keys, pos
+    return np.sort(best_pos)
+
+
 def _u64_threshold(p: float) -> int:
     return _U64_MAX if p >= 1 else max(0, int(p * 2.0**64))
 
@@ -265,11 +299,14 @@ def sample_random(frame: "pl.LazyFrame", *, n: int | None = None, frac: float | 
             chosen = chosen.with_columns(pl.lit(pi).alias("inclusion_prob"), pl.lit(N / size).alias("design_weight"))
         report = _base_report("random", N, size, seed, None) | {"replace": True, "distinct_rows": chosen.height}
         return Sample(select_rows(frame, chosen), report)
-    dec = _decider(frame, [key_col] if key_col else [], N)
-    chosen = (
-        dec.with_columns(keyed_u64(seed, _key_base(key_col, schema)).alias(_KEY))
-        .bottom_k(size, by=_order_by(key_col)).select(INDEX).collect(engine="streaming")
-    )
+    if key_col is None:  # position keys need no data: numpy bottom-k over the row count
+        chosen = pl.DataFrame({INDEX: bottom_k_positions(seed, N, size)})
+    else:
+        dec = _decider(frame, [key_col], N)
+        chosen = (
+            dec.with_columns(keyed_u64(seed, _key_base(key_col, schema)).alias(_KEY))
+            .bottom_k(size, by=_order_by(key_col)).select(INDEX).collect(engine="streaming")
+        )
     out = select_rows(frame, chosen)
     if weights:
         out = out.with_columns(_design_columns(pl.lit(size / N)))
@@ -501,11 +538,18 @@ def _validated_weights(frame: "pl.LazyFrame", schema: "pl.Schema", weight_col: s
     dtype = schema[weight_col]
     if not (dtype.is_numeric() or dtype == pl.Boolean):
         raise InputError(f"--weight-col {weight_col!r} of {where} is {dtype}, not numeric; weights must be numbers >= 0")
-    cols = [weight_col, *([key_col] if key_col else [])]
-    dec = _decider(frame, cols, rows).with_columns(pl.col(weight_col).cast(pl.Float64).alias("__w"))
-    data = dec.select(INDEX, "__w", *([key_col] if key_col else [])).collect(engine="streaming")
-    if not data[INDEX].is_sorted():
-        data = data.sort(INDEX)
+    import numpy as np
+
+    keys = [pl.col(key_col)] if key_col else []
+    data = (
+        frame.select(pl.col(weight_col).cast(pl.Float64).alias("__w"), *keys).collect(engine="streaming")
+        .with_row_index(INDEX)
+    )
+    values = data["__w"]
+    if values.null_count() == 0:  # fast check in numpy; the slow path below only to name the first bad row
+        a = values.to_numpy()
+        if np.isfinite(a).all() and not (a < 0).any():
+            return data
     w = pl.col("__w")
     bad = data.filter(w.is_null() | w.is_nan() | w.is_infinite() | (w < 0))
     if bad.height:
@@ -647,25 +691,37 @@ def sample_weighted(frame: "pl.LazyFrame", *, weight_col: str, n: int | None = N
             ).drop("__p")
         report["distinct_rows"] = chosen.height
         return Sample(select_rows(frame, chosen), report)
-    key = keyed_uniform(seed, _key_base(key_col, schema))
-    live = data.lazy().filter(pl.col("__w") > 0)
+    # Keys in numpy chunks (the float maths in polars, so keys are bit-identical to the
+    # expressions), keeping the running bottom-k by (key, position): memory O(n + chunk).
+    import numpy as np
+
+    w = data["__w"].to_numpy()
+    base = None if key_col is None else data.select(_key_base(key_col, schema)).to_series().to_numpy()
+    pi = pps_probabilities(data["__w"], size).to_numpy() if design == "pps" else None
+    u_col, w_col, pi_col = pl.col("__u"), pl.col("__w"), pl.col("__pi")
     if design == "successive":
-        ordered = live.with_columns((-(1.0 - key).log() / pl.col("__w")).alias(_KEY))
-        chosen = ordered.bottom_k(size, by=[_KEY, INDEX]).select(INDEX).collect(engine="streaming")
-        if weights:
-            pi = successive_probabilities(data["__w"], size)
-            chosen = chosen.join(data.select(INDEX).with_columns(pi.alias("inclusion_prob")), on=INDEX, how="left")
+        expr = -(1.0 - u_col).log() / w_col
     else:
-        pi = pps_probabilities(data["__w"], size)
-        c_pi = pl.col("__pi")
-        ordered = live.join(data.select(INDEX).with_columns(pi.alias("__pi")).lazy(), on=INDEX).with_columns(
-            pl.when(c_pi >= 1).then(pl.lit(0.0)).otherwise((key / (1.0 - key)) / (c_pi / (1.0 - c_pi))).alias(_KEY)
-        )
-        chosen = ordered.bottom_k(size, by=[_KEY, INDEX]).select(INDEX, pl.col("__pi").alias("inclusion_prob")).collect(engine="streaming")
+        expr = pl.when(pi_col >= 1).then(pl.lit(0.0)).otherwise((u_col / (1.0 - u_col)) / (pi_col / (1.0 - pi_col)))
+
+    def chunks() -> Iterator[tuple["np.ndarray", "np.ndarray"]]:
+        for start in range(0, N, _CHUNK):
+            stop = min(N, start + _CHUNK)
+            live = np.flatnonzero(w[start:stop] > 0)  # zero weights are never drawn
+            u64 = keyed_u64_positions(seed, start, stop) if base is None else keyed_u64_numpy(seed, base[start:stop])
+            cols = {"__u": keyed_uniform_numpy(u64[live]), "__w": w[start:stop][live]}
+            if pi is not None:
+                cols["__pi"] = pi[start:stop][live]
+            yield pl.DataFrame(cols).select(expr).to_series().to_numpy(), live + start
+
+    picked = bottom_k_by_key(chunks(), size)
+    chosen = pl.DataFrame({INDEX: picked})
+    if design == "pps":
+        assert pi is not None
         report["pps_certainty_rows"] = int((pi >= 1).sum())
-        if not weights:
-            chosen = chosen.select(INDEX)
     if weights:
+        probs = successive_probabilities(data["__w"], size).to_numpy() if pi is None else pi
+        chosen = chosen.with_columns(pl.Series("inclusion_prob", probs[picked], dtype=pl.Float64))
         chosen = chosen.with_columns((1.0 / pl.col("inclusion_prob")).alias("design_weight"))
     return Sample(select_rows(frame, chosen), report)
 
