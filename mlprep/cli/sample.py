@@ -186,7 +186,7 @@ def reservoir(
     input: Input,
     output: options.Output,
     n: N = None,
-    batch_rows: Annotated[int, typer.Option("--batch-rows", help="Rows read per batch; memory is about n + batch rows (the sample does not depend on it).", metavar="ROWS")] = 65_536,
+    batch_rows: Annotated[Optional[int], typer.Option("--batch-rows", help="Read in batches of this many rows, holding at most n + batch rows (the sample does not depend on it). Default: a Parquet file keyed by position is read in one streaming pass keeping only the chosen rows; other inputs in batches of 65,536.", metavar="ROWS")] = None,
     target: options.Target = None,
     seed: options.Seed = 0,
     key_col: KeyCol = None,
@@ -194,9 +194,12 @@ def reservoir(
     quiet: options.Quiet = False,
     as_json: options.Json = False,
 ) -> None:
-    """Uniform sample of -n rows in one pass over batches, holding at most n rows: for files larger than memory and stdin.
+    """Uniform sample of -n rows in one pass over the input, holding about n rows: for files larger than memory and stdin.
 
     Keeps the n rows with the smallest keyed hashes, so it draws the same rows as `sample random -n`.
+    A Parquet input keyed by position is read once with the streaming engine, keeping only the
+    chosen rows (found from the row count in the footer); stdin, --key-col or --batch-rows read
+    batches and keep the n smallest keys seen so far.
 
     Example: mlprep sample reservoir sample_data/transactions.parquet -n 100 -o out/reservoir.parquet
     """

@@ -741,14 +741,24 @@ def iter_batches(frame: "pl.LazyFrame", *, rows: int | None, batch_rows: int) ->
 
 
 def sample_reservoir(frame: "pl.LazyFrame", *, n: int, seed: int = 0, key_col: str | None = None, weights: bool = False,
-                     rows: int | None = None, batch_rows: int = 65_536, where: str = "the input") -> Sample:
-    """Uniform sample of ``n`` rows in one pass over batches, holding at most ``n`` rows plus one batch.
+                     rows: int | None = None, batch_rows: int | None = None, where: str = "the input") -> Sample:
+    """Uniform sample of ``n`` rows in one pass over the input, holding at most about ``n`` rows.
 
-    Each row gets a keyed 64-bit key from (seed, position or ``key_col``); the reservoir keeps
-    the ``n`` rows with the smallest keys seen so far (a bottom-k sketch: mergeable, and the same
-    rows as :func:`sample_random` with the same seed). Every row has probability ``n / N`` of
-    being kept, whatever the batch size. Pass ``rows`` for a seekable input (Parquet) to read it
-    slice by slice; without it the streaming engine's batches are used.
+    Each row gets a keyed 64-bit key from (seed, position or ``key_col``) and the ``n`` rows with
+    the smallest keys are kept (a bottom-k sketch: mergeable, and the same rows as
+    :func:`sample_random` with the same seed). Every row has probability ``n / N`` of being kept,
+    whatever the batch size. Two paths draw the same rows:
+
+    * ``rows`` given (a seekable input such as Parquet, whose footer holds the count), no
+      ``key_col`` and no ``batch_rows``: position keys need no data, so the ``n`` smallest are
+      found from the count in numpy chunks (memory O(n + chunk)) and the returned lazy frame
+      reads the input once with the streaming engine, keeping only the chosen rows; memory is
+      the ``n`` rows plus the engine's read buffers (a few row groups), whatever the file size
+      (``report["path"] == "positions"``).
+    * otherwise (stdin, ``key_col``, or ``batch_rows`` given): one pass over batches of
+      ``batch_rows`` rows (default 65,536; slices of a seekable input, else the streaming
+      engine's batches), keeping the ``n`` smallest keys seen so far: at most ``n`` rows plus one
+      batch in memory (``"batches"``).
 
     Examples
     --------
@@ -760,7 +770,7 @@ def sample_reservoir(frame: "pl.LazyFrame", *, n: int, seed: int = 0, key_col: s
 
     if n is None or n <= 0:
         raise UsageError(f"-n must be a positive number of rows, got {n}")
-    if batch_rows <= 0:
+    if batch_rows is not None and batch_rows <= 0:
         raise UsageError(f"batch size must be positive, got {batch_rows}")
     schema = frame.collect_schema()
     names = schema.names()
@@ -768,14 +778,30 @@ def sample_reservoir(frame: "pl.LazyFrame", *, n: int, seed: int = 0, key_col: s
         _require(names, [key_col], where=where, option="--key-col")
     if weights:
         _check_new_columns(names, WEIGHT_COLUMNS, where=where)
+    if rows is not None and key_col is None and batch_rows is None:
+        # Seekable input keyed by position: the keys need no data, so the bottom-k is computed
+        # from the row count alone (numpy, O(n + chunk) memory) and one streaming pass reads the
+        # chosen rows, holding only them.
+        if rows == 0:
+            raise InputError(f"{where} has no rows; there is nothing to sample")
+        if n > rows:
+            raise UsageError(f"-n {n} exceeds the {rows:,} rows of {where}; lower -n (a reservoir draws without replacement)")
+        out_lazy = select_rows(frame, pl.DataFrame({INDEX: bottom_k_positions(seed, rows, n)}))
+        if weights:
+            out_lazy = out_lazy.with_columns(_design_columns(pl.lit(n / rows)))
+        return Sample(out_lazy, _base_report("reservoir", rows, n, seed, None) | {"batch_rows": None, "path": "positions"})
+    batch_rows = batch_rows or 65_536
     key = keyed_u64(seed, _key_base(key_col, schema)).alias(_KEY)
     reservoir: pl.DataFrame | None = None
     seen = 0
     for batch in iter_batches(frame, rows=rows, batch_rows=batch_rows):
         if batch.height == 0:
             continue
-        # lazily, so the hash's repeated sub-expressions are computed once (eager would not)
-        batch = batch.lazy().with_row_index(INDEX, offset=seen).with_columns(key).collect()
+        if key_col is None:  # position keys in numpy (the same values as the expression, faster)
+            batch = batch.with_row_index(INDEX, offset=seen).with_columns(
+                pl.Series(_KEY, keyed_u64_positions(seed, seen, seen + batch.height), dtype=pl.UInt64))
+        else:  # lazily, so the hash's repeated sub-expressions are computed once (eager would not)
+            batch = batch.lazy().with_row_index(INDEX, offset=seen).with_columns(key).collect()
         seen += batch.height
         if reservoir is not None and reservoir.height == n:  # full: only smaller keys can enter
             batch = batch.filter(pl.col(_KEY) < reservoir[_KEY].max())
@@ -788,7 +814,7 @@ def sample_reservoir(frame: "pl.LazyFrame", *, n: int, seed: int = 0, key_col: s
     out = reservoir.sort(INDEX).drop(INDEX, _KEY)
     if weights:
         out = out.with_columns(_design_columns(pl.lit(n / seen)))
-    return Sample(out, _base_report("reservoir", seen, n, seed, key_col) | {"batch_rows": batch_rows})
+    return Sample(out, _base_report("reservoir", seen, n, seed, key_col) | {"batch_rows": batch_rows, "path": "batches"})
 
 
 # ---------------------------------------------------------------------------------------------
