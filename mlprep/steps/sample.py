@@ -848,7 +848,11 @@ def sample_bernoulli(frame: "pl.LazyFrame", *, p: float, seed: int = 0, key_col:
         raise InputError(f"{where} has no rows; there is nothing to sample")
     keep = keyed_uniform(seed, _key_base(key_col, schema)) < p
     # Count first from the deciding column only: the report is embedded in the output's footer.
-    kept = int(_decider(frame, [key_col] if key_col else [], N).select(keep.sum()).collect(engine="streaming").item())
+    if key_col is None:  # position keys need no data: count in numpy chunks (the same values)
+        kept = sum(int((keyed_uniform_numpy(keyed_u64_positions(seed, start, min(N, start + _CHUNK))) < p).sum())
+                   for start in range(0, N, _CHUNK))
+    else:
+        kept = int(_decider(frame, [key_col], N).select(keep.sum()).collect(engine="streaming").item())
     out = frame.with_row_index(INDEX).filter(keep).drop(INDEX)
     if weights:
         out = out.with_columns(_design_columns(pl.lit(float(p))))
