@@ -502,6 +502,13 @@ def _bottom_k_per_stratum(frame: "pl.LazyFrame", schema: "pl.Schema", table: "pl
     """
     import polars as pl
 
+    if key_col is None:
+        cand = _position_candidates(frame, table, by, seed=seed, rows=rows)
+        return (
+            cand.sort([_KEY, INDEX])
+            .filter(pl.int_range(pl.len()).over(_STRATUM) < pl.col("__n"))
+            .select(INDEX, _STRATUM)
+        )
     cols = [*by, *([key_col] if key_col else [])]
     dec = _decider(frame, cols, rows).with_columns(keyed_u64(seed, _key_base(key_col, schema)).alias(_KEY))
 
@@ -524,6 +531,50 @@ def _bottom_k_per_stratum(frame: "pl.LazyFrame", schema: "pl.Schema", table: "pl
         .filter(pl.int_range(pl.len()).over(_STRATUM) < pl.col("__n"))
         .select(INDEX, _STRATUM)
     )
+
+
+def _position_candidates(frame: "pl.LazyFrame", table: "pl.DataFrame", by: Sequence[str], *, seed: int, rows: int) -> "pl.DataFrame":
+    """:func:`_bottom_k_per_stratum`'s candidates for position keys, computed in numpy chunks.
+
+    Reads only the ``by`` columns (each row's stratum number); the position keys need no data.
+    Candidates are the rows whose key is at most their stratum's threshold ``__t``; a stratum
+    left short is redone with every one of its rows as a candidate, as in the polars path.
+    """
+    import numpy as np
+    import polars as pl
+
+    ids = (
+        frame.select(list(by)).join(table.lazy().select(*by, _STRATUM), on=list(by), how="left", nulls_equal=True,
+                                    maintain_order="left")
+        .select(_STRATUM).collect(engine="streaming").to_series().to_numpy()
+    )
+    if len(ids) != rows:  # cannot happen for a stable input; refuse rather than mis-draw
+        raise InputError(f"the input changed while it was read ({len(ids):,} rows, expected {rows:,}); retry")
+    wanted = table["__n"].to_numpy()
+
+    def candidates(thresholds: "np.ndarray") -> "pl.DataFrame":
+        pos, keys, strata = [], [], []
+        for start in range(0, rows, _CHUNK):
+            stop = min(rows, start + _CHUNK)
+            k = keyed_u64_positions(seed, start, stop)
+            h = ids[start:stop]
+            hit = np.flatnonzero((k <= thresholds[h]) & (wanted[h] > 0))
+            pos.append(hit + start)
+            keys.append(k[hit])
+            strata.append(h[hit])
+        h_all = np.concatenate(strata)
+        return pl.DataFrame({INDEX: np.concatenate(pos), _KEY: np.concatenate(keys), _STRATUM: h_all.astype(np.int64),
+                             "__n": wanted[h_all].astype(np.int64)})
+
+    cand = candidates(table["__t"].to_numpy().astype(np.uint64))
+    got = np.bincount(cand[_STRATUM].to_numpy(), minlength=len(wanted))
+    short = np.flatnonzero(wanted > got)
+    if short.size:
+        redo = np.zeros(len(wanted), dtype=np.uint64)
+        redo[short] = np.uint64(_U64_MAX)
+        cand = pl.concat([cand.filter(~pl.col(_STRATUM).is_in(pl.Series(short).implode())),
+                          candidates(redo).filter(pl.col(_STRATUM).is_in(pl.Series(short).implode()))])
+    return cand
 
 
 # ---------------------------------------------------------------------------------------------
