@@ -105,7 +105,9 @@ def keyed_uniform_numpy(u64: "np.ndarray") -> "np.ndarray":
     """:func:`keyed_uniform` from :func:`keyed_u64` values: ``(u >> 11) · 2^-53`` as float64 in [0, 1)."""
     import numpy as np
 
-    return (u64 >> np.uint64(11)).astype(np.float64) * (2.0**-53)
+    u = (u64 >> np.uint64(11)).astype(np.float64)
+    u *= 2.0**-53
+    return u
 
 
 def bottom_k_positions(seed: int, rows: int, k: int, *, chunk: int = 1 << 21) -> "np.ndarray":

@@ -163,24 +163,37 @@ def select_rows(frame: "pl.LazyFrame", chosen: "pl.DataFrame") -> "pl.LazyFrame"
 _CHUNK = 1 << 21  # rows per chunk of keys computed in numpy
 
 
-def bottom_k_by_key(chunks: Iterable[tuple["np.ndarray", "np.ndarray"]], k: int) -> "np.ndarray":
-    """Positions of the ``k`` smallest ``(key, position)`` pairs over chunks of (keys, positions).
+class BottomK:
+    """The ``k`` smallest ``(key, position)`` pairs seen so far, fed chunk by chunk.
 
     Chunks must come in increasing position order; only the running ``k`` best are kept, so
     memory is O(k + chunk). Ties on the key go to the earlier position, exactly like
-    ``bottom_k(k, by=[key, position])``. Returns the positions sorted.
+    ``bottom_k(k, by=[key, position])``.
     """
-    import numpy as np
 
-    best_keys: np.ndarray | None = None
-    best_pos = np.empty(0, dtype=np.int64)
-    for keys, pos in chunks:
+    def __init__(self, k: int) -> None:
+        import numpy as np
+
+        self.k = k
+        self.keys: np.ndarray | None = None
+        self.pos = np.empty(0, dtype=np.int64)
+
+    @property
+    def threshold(self) -> Any:
+        """Once ``k`` pairs are held, a later key must be below this to enter (a later tie loses); else None."""
+        return self.keys.max() if self.keys is not None and self.keys.size == self.k else None
+
+    def add(self, keys: "np.ndarray", pos: "np.ndarray") -> None:
+        import numpy as np
+
         pos = pos.astype(np.int64, copy=False)
-        if best_keys is not None and best_keys.size == k:  # full: a later tie loses, so only smaller keys enter
-            enter = keys < best_keys.max()
+        t = self.threshold
+        if t is not None:
+            enter = keys < t
             keys, pos = keys[enter], pos[enter]
-        if best_keys is not None:
-            keys, pos = np.concatenate([best_keys, keys]), np.concatenate([best_pos, pos])
+        if self.keys is not None:
+            keys, pos = np.concatenate([self.keys, keys]), np.concatenate([self.pos, pos])
+        k = self.k
         if keys.size > k:
             kth = np.partition(keys, k - 1)[k - 1]
             less = np.flatnonzero(keys < kth)
@@ -188,9 +201,22 @@ def bottom_k_by_key(chunks: Iterable[tuple["np.ndarray", "np.ndarray"]], k: int)
             ties = ties[np.argsort(pos[ties], kind="stable")][: k - less.size]
             keep = np.concatenate([less, ties])
             keys, pos = keys[keep], pos[keep]
-        best_keys, best_pos = keys, pos
-    return np.sort(best_pos)
+        self.keys, self.pos = keys, pos
 
+    def positions(self) -> "np.ndarray":
+        """The positions held, sorted."""
+        import numpy as np
+
+        return np.sort(self.pos)
+
+
+def bottom_k_by_key(chunks: Iterable[tuple["np.ndarray", "np.ndarray"]], k: int) -> "np.ndarray":
+    """Positions of the ``k`` smallest ``(key, position)`` pairs over chunks of (keys, positions)
+    in increasing position order (see :class:`BottomK`), sorted."""
+    best = BottomK(k)
+    for keys, pos in chunks:
+        best.add(keys, pos)
+    return best.positions()
 
 def _u64_threshold(p: float) -> int:
     return _U64_MAX if p >= 1 else max(0, int(p * 2.0**64))
@@ -755,17 +781,24 @@ def sample_weighted(frame: "pl.LazyFrame", *, weight_col: str, n: int | None = N
     else:
         expr = pl.when(pi_col >= 1).then(pl.lit(0.0)).otherwise((u_col / (1.0 - u_col)) / (pi_col / (1.0 - pi_col)))
 
-    def chunks() -> Iterator[tuple["np.ndarray", "np.ndarray"]]:
-        for start in range(0, N, _CHUNK):
-            stop = min(N, start + _CHUNK)
-            live = np.flatnonzero(w[start:stop] > 0)  # zero weights are never drawn
-            u64 = keyed_u64_positions(seed, start, stop) if base is None else keyed_u64_numpy(seed, base[start:stop])
-            cols = {"__u": keyed_uniform_numpy(u64[live]), "__w": w[start:stop][live]}
-            if pi is not None:
-                cols["__pi"] = pi[start:stop][live]
-            yield pl.DataFrame(cols).select(expr).to_series().to_numpy(), live + start
-
-    picked = bottom_k_by_key(chunks(), size)
+    best = BottomK(size)
+    for start in range(0, N, _CHUNK):
+        stop = min(N, start + _CHUNK)
+        u64 = keyed_u64_positions(seed, start, stop) if base is None else keyed_u64_numpy(seed, base[start:stop])
+        u, wc = keyed_uniform_numpy(u64), w[start:stop]
+        live = wc > 0  # zero weights are never drawn
+        t = best.threshold
+        if t is not None and design == "successive":
+            # E = -ln(1-u) >= u, so a row with u >= t·w has key E/w >= t and cannot enter: the
+            # logarithm is taken only for the few that might. The margins cover rounding (1 - u
+            # is off by up to 2^-54 absolute, the products by a few ulps relative).
+            live &= u < (t * wc + 2.0**-52) * (1 + 1e-9)
+        hit = np.flatnonzero(live)
+        cols = {"__u": u[hit], "__w": wc[hit]}
+        if pi is not None:
+            cols["__pi"] = pi[start:stop][hit]
+        best.add(pl.DataFrame(cols).select(expr).to_series().to_numpy(), hit + start)
+    picked = best.positions()
     chosen = pl.DataFrame({INDEX: picked})
     if design == "pps":
         assert pi is not None
