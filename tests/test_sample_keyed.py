@@ -52,3 +52,37 @@ def test_bottom_k_by_key_breaks_ties_by_position(keys, k, chunk):
     expected = pl.DataFrame({"k": values, "p": np.arange(len(keys))}).bottom_k(k, by=["k", "p"])["p"].sort().to_numpy()
     chunks = ((values[s : s + chunk], np.arange(s, min(len(keys), s + chunk))) for s in range(0, len(keys), chunk))
     np.testing.assert_array_equal(bottom_k_by_key(chunks, k), expected)
+
+
+def _reference_weighted(lf, w, n, seed, design, key_col=None):
+    """The polars-expression formulation of weighted bottom-k (keys as in the scheme)."""
+    from mlprep.keyed import key_to_u64
+    from mlprep.steps.sample import pps_probabilities
+
+    data = lf.with_row_index("i").collect()
+    base = pl.col("i").cast(pl.UInt64) if key_col is None else key_to_u64(pl.col(key_col), data.schema[key_col])
+    u = keyed_uniform(seed, base)
+    if design == "successive":
+        key = -(1.0 - u).log() / pl.col(w)
+    else:
+        data = data.with_columns(pps_probabilities(data[w], n).alias("pi"))
+        pi = pl.col("pi")
+        key = pl.when(pi >= 1).then(pl.lit(0.0)).otherwise((u / (1.0 - u)) / (pi / (1.0 - pi)))
+    return data.lazy().filter(pl.col(w) > 0).with_columns(key.alias("k")).bottom_k(n, by=["k", "i"]).collect()["i"].sort().to_list()
+
+
+@pytest.mark.parametrize("design", ["successive", "pps"])
+@pytest.mark.parametrize("key_col", [None, "g"])
+def test_chunked_weighted_and_random_equal_the_polars_formulation(monkeypatch, design, key_col):
+    """Tiny chunks, many zero and tied weights: the numpy paths pick exactly the expression's rows."""
+    import mlprep.steps.sample as sample
+
+    monkeypatch.setattr(sample, "_CHUNK", 97)
+    rng = np.random.default_rng(3)
+    rows = 3000
+    lf = pl.LazyFrame({"id": np.arange(rows), "w": rng.choice([0.0, 0.5, 1.0, 3.0, 1e-300], rows), "g": rng.integers(0, 400, rows)})
+    for seed, n in [(0, 1), (1, 50), (7, 900)]:
+        got = sample.sample_weighted(lf, weight_col="w", n=n, seed=seed, design=design, key_col=key_col).frame.collect()["id"].to_list()
+        assert got == _reference_weighted(lf, "w", n, seed, design, key_col)
+        expected = lf.with_row_index("i").with_columns(keyed_u64(seed, pl.col("i").cast(pl.UInt64)).alias("k")).bottom_k(n, by="k").collect()
+        assert sample.sample_random(lf, n=n, seed=seed).frame.collect()["id"].to_list() == sorted(expected["id"].to_list())
