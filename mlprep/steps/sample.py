@@ -8,8 +8,12 @@ smallest keys (bottom-k), which is mergeable across partitions.
 Rows are chosen from the columns that decide them only (row positions, the stratum, weight or
 key column), then one streaming pass ``with_row_index().filter(is_in(chosen))`` selects them
 from the whole input, so the output keeps the input's row order and memory stays near the size
-of the sample. ``reservoir`` instead makes one pass over the input in batches and keeps at most
-``n`` rows in memory.
+of the sample. Position keys need no data at all: they are computed in numpy chunks
+(:func:`mlprep.keyed.keyed_u64_positions`, the same values as the polars expressions) keeping
+only the running bottom-k, so choosing ``n`` of ``N`` rows costs O(n + chunk) memory.
+``reservoir`` on a Parquet file keyed by position does the same (one pass, the chosen rows
+only); on stdin, with ``key_col`` or ``batch_rows`` it makes one pass over the input in batches
+and keeps at most ``n`` rows plus a batch in memory.
 
 With ``weights=True`` every design adds ``inclusion_prob`` (the row's probability of selection)
 and ``design_weight`` (its Horvitz–Thompson weight), so weighted totals and means are unbiased.
