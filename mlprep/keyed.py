@@ -110,17 +110,44 @@ def keyed_uniform_numpy(u64: "np.ndarray") -> "np.ndarray":
     return u
 
 
-def bottom_k_positions(seed: int, rows: int, k: int, *, chunk: int = 1 << 21) -> "np.ndarray":
+def bottom_k_positions(seed: int, rows: int, k: int, *, chunk: int = 1 << 16, margin: float = 8.0) -> "np.ndarray":
     """The ``k`` positions in ``0..rows-1`` with the smallest :func:`keyed_u64` keys, sorted by position.
 
-    Keys are computed in chunks with numpy, keeping only the running ``k`` smallest, so memory
-    is O(k + chunk) and no data is read. Position keys are distinct (SplitMix64 is a bijection),
-    so the result equals a bottom-k over the polars expression exactly.
+    No data is read: keys are computed with numpy in cache-sized chunks and only those under a
+    threshold a little above the expected k-th smallest key (``k + margin·sqrt(k) + 16`` of
+    ``rows`` uniform keys) are kept, so memory is O(k + chunk). Should fewer than ``k`` fall
+    under it (probability below 1e-12 with the default margin), a running bottom-k over every
+    key is used instead. Position keys are distinct (SplitMix64 is a bijection), so the result
+    equals a bottom-k over the polars expression exactly.
     """
+    import math
+
     import numpy as np
 
     if k <= 0:
         return np.empty(0, dtype=np.int64)
+    if k >= rows:
+        return np.arange(rows, dtype=np.int64)
+    expected = (k + margin * math.sqrt(k) + 16) / rows
+    limit = np.uint64(_MASK if expected >= 1 else max(0, min(_MASK, int(expected * 2.0**64))))
+    keys_parts, pos_parts = [], []
+    for start in range(0, rows, chunk):
+        keys = keyed_u64_positions(seed, start, min(rows, start + chunk))
+        hit = np.flatnonzero(keys <= limit)
+        keys_parts.append(keys[hit])
+        pos_parts.append(hit.astype(np.int64) + start)
+    keys, pos = np.concatenate(keys_parts), np.concatenate(pos_parts)
+    if keys.size < k:  # the threshold was too low: exact running bottom-k over all keys
+        return _bottom_k_positions_running(seed, rows, k, chunk=max(chunk, 1 << 20))
+    if keys.size > k:
+        pos = pos[np.argpartition(keys, k - 1)[:k]]
+    return np.sort(pos)
+
+
+def _bottom_k_positions_running(seed: int, rows: int, k: int, *, chunk: int) -> "np.ndarray":
+    """:func:`bottom_k_positions` without a threshold: the running k smallest over every chunk."""
+    import numpy as np
+
     best_keys = np.empty(0, dtype=np.uint64)
     best_pos = np.empty(0, dtype=np.int64)
     for start in range(0, rows, chunk):

@@ -41,6 +41,8 @@ def test_chunked_bottom_k_equals_a_polars_bottom_k(rows, k, chunk, seed):
     keys = pl.LazyFrame().select(pl.int_range(rows, dtype=pl.UInt64).alias("p")).with_columns(keyed_u64(seed, pl.col("p")).alias("k"))
     expected = keys.bottom_k(k, by="k").collect()["p"].sort().to_numpy()
     np.testing.assert_array_equal(bottom_k_positions(seed, rows, k, chunk=chunk), expected)
+    # a threshold far too low forces the exact fallback over every key
+    np.testing.assert_array_equal(bottom_k_positions(seed, rows, k, chunk=chunk, margin=-1e9), expected)
 
 
 @settings(max_examples=30, deadline=None)

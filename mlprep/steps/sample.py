@@ -164,39 +164,46 @@ def select_rows(frame: "pl.LazyFrame", chosen: "pl.DataFrame") -> "pl.LazyFrame"
     return out.drop(INDEX)
 
 
-_CHUNK = 1 << 21  # rows per chunk of keys computed in numpy
+_CHUNK = 1 << 16  # rows per chunk of keys computed in numpy (cache-sized)
 
 
 class BottomK:
     """The ``k`` smallest ``(key, position)`` pairs seen so far, fed chunk by chunk.
 
-    Chunks must come in increasing position order; only the running ``k`` best are kept, so
-    memory is O(k + chunk). Ties on the key go to the earlier position, exactly like
-    ``bottom_k(k, by=[key, position])``.
+    Chunks must come in increasing position order; candidates are buffered and merged once
+    they reach ``k``, so memory is O(k + chunk). Ties on the key go to the earlier position,
+    exactly like ``bottom_k(k, by=[key, position])``.
     """
 
     def __init__(self, k: int) -> None:
         import numpy as np
 
         self.k = k
-        self.keys: np.ndarray | None = None
+        self.keys: np.ndarray | None = None  # the merged k best, once k have been seen
         self.pos = np.empty(0, dtype=np.int64)
-
-    @property
-    def threshold(self) -> Any:
-        """Once ``k`` pairs are held, a later key must be below this to enter (a later tie loses); else None."""
-        return self.keys.max() if self.keys is not None and self.keys.size == self.k else None
+        self.pending: list[tuple[np.ndarray, np.ndarray]] = []
+        self.pending_size = 0
+        self.threshold: Any = None  # a later key must be below this to enter (a later tie loses)
 
     def add(self, keys: "np.ndarray", pos: "np.ndarray") -> None:
         import numpy as np
 
-        pos = pos.astype(np.int64, copy=False)
-        t = self.threshold
-        if t is not None:
-            enter = keys < t
+        if self.threshold is not None:
+            enter = keys < self.threshold
             keys, pos = keys[enter], pos[enter]
-        if self.keys is not None:
-            keys, pos = np.concatenate([self.keys, keys]), np.concatenate([self.pos, pos])
+        if keys.size:
+            self.pending.append((keys, pos.astype(np.int64, copy=False)))
+            self.pending_size += keys.size
+            if self.pending_size >= self.k:
+                self._merge()
+
+    def _merge(self) -> None:
+        import numpy as np
+
+        parts = ([(self.keys, self.pos)] if self.keys is not None else []) + self.pending
+        self.pending, self.pending_size = [], 0
+        keys = np.concatenate([p[0] for p in parts])
+        pos = np.concatenate([p[1] for p in parts])
         k = self.k
         if keys.size > k:
             kth = np.partition(keys, k - 1)[k - 1]
@@ -206,11 +213,15 @@ class BottomK:
             keep = np.concatenate([less, ties])
             keys, pos = keys[keep], pos[keep]
         self.keys, self.pos = keys, pos
+        if keys.size == k:
+            self.threshold = keys.max()
 
     def positions(self) -> "np.ndarray":
-        """The positions held, sorted."""
+        """The positions of the k best (all of them if fewer were seen), sorted."""
         import numpy as np
 
+        if self.pending:
+            self._merge()
         return np.sort(self.pos)
 
 
