@@ -76,6 +76,15 @@ def _where(data: "Dataset") -> str:
     return repr(data.name)
 
 
+def _fresh(data: "Dataset") -> "Any":
+    """A new lazy scan of the input to stream the chosen rows from: the opened frame has had its
+    schema collected, and polars then keeps cached file state alive through the pass (about
+    140 MiB more peak memory on a 10M-row file)."""
+    from mlprep import io as mio
+
+    return mio.scan(data.source)
+
+
 def _parquet_rows(data: "Dataset") -> int | None:
     """The row count when it is free (Parquet footers), else None."""
     return data.rows if data.source.fmt == "parquet" else None
@@ -107,7 +116,7 @@ def random(
     params = {"n": n, "frac": frac, "replace": replace, "target": target, "seed": seed, "key_col": key_col, "weights": weights}
     _run("random", input, output, params, lambda d: sample_random(
         d.frame, n=n, frac=frac, replace=replace, seed=seed, key_col=key_col, weights=weights,
-        rows=d.rows, where=_where(d)), quiet=quiet, as_json=as_json)
+        rows=d.rows, where=_where(d), read_frame=_fresh(d)), quiet=quiet, as_json=as_json)
 
 
 @app.command("stratified")
@@ -178,7 +187,7 @@ def weighted(
               "key_col": key_col, "weights": weights}
     _run("weighted", input, output, params, lambda d: sample_weighted(
         d.frame, weight_col=weight_col, n=n, frac=frac, replace=replace, design=design,  # type: ignore[arg-type]
-        seed=seed, key_col=key_col, weights=weights, rows=d.rows, where=_where(d)), quiet=quiet, as_json=as_json)
+        seed=seed, key_col=key_col, weights=weights, rows=d.rows, where=_where(d), read_frame=_fresh(d)), quiet=quiet, as_json=as_json)
 
 
 @app.command("reservoir")
@@ -211,7 +220,7 @@ def reservoir(
     params = {"n": n, "target": target, "seed": seed, "key_col": key_col, "weights": weights, "batch_rows": batch_rows}
     _run("reservoir", input, output, params, lambda d: sample_reservoir(
         d.frame, n=n, seed=seed, key_col=key_col, weights=weights, rows=_parquet_rows(d), batch_rows=batch_rows,
-        where=_where(d)), quiet=quiet, as_json=as_json)
+        where=_where(d), read_frame=_fresh(d)), quiet=quiet, as_json=as_json)
 
 
 @app.command("bernoulli")

@@ -290,7 +290,7 @@ def class_counts(frame: "pl.LazyFrame", sample: Sample, target: str, *, where: s
 
 def sample_random(frame: "pl.LazyFrame", *, n: int | None = None, frac: float | None = None, replace: bool = False,
                   seed: int = 0, key_col: str | None = None, weights: bool = False, rows: int | None = None,
-                  where: str = "the input") -> Sample:
+                  where: str = "the input", read_frame: "pl.LazyFrame | None" = None) -> Sample:
     """Simple random sample of ``n`` rows (or ``frac`` of them), without or with replacement.
 
     Without replacement the ``n`` rows with the smallest keyed hashes are kept (bottom-k), so
@@ -309,6 +309,9 @@ def sample_random(frame: "pl.LazyFrame", *, n: int | None = None, frac: float | 
         is ``1 - (1 - 1/N)^n`` (drawn at least once) and each copy's ``design_weight`` is the
         Hansen–Hurwitz ``N / n``, so the weights of a sample sum to ``N`` exactly.
     rows : the input's row count, if known (saves a pass).
+    read_frame : a fresh lazy scan of the same input to read the chosen rows from (default
+        ``frame``). A scan whose schema was already collected keeps polars' cached file state
+        alive through the streaming pass, which costs memory on large files.
 
     Examples
     --------
@@ -339,7 +342,7 @@ def sample_random(frame: "pl.LazyFrame", *, n: int | None = None, frac: float | 
             pi = -math.expm1(size * math.log1p(-1.0 / N)) if N > 1 else 1.0
             chosen = chosen.with_columns(pl.lit(pi).alias("inclusion_prob"), pl.lit(N / size).alias("design_weight"))
         report = _base_report("random", N, size, seed, None) | {"replace": True, "distinct_rows": chosen.height}
-        return Sample(select_rows(frame, chosen), report)
+        return Sample(select_rows(read_frame if read_frame is not None else frame, chosen), report)
     if key_col is None:  # position keys need no data: numpy bottom-k over the row count
         chosen = pl.DataFrame({INDEX: bottom_k_positions(seed, N, size)})
     else:
@@ -348,7 +351,7 @@ def sample_random(frame: "pl.LazyFrame", *, n: int | None = None, frac: float | 
             dec.with_columns(keyed_u64(seed, _key_base(key_col, schema)).alias(_KEY))
             .bottom_k(size, by=_order_by(key_col)).select(INDEX).collect(engine="streaming")
         )
-    out = select_rows(frame, chosen)
+    out = select_rows(read_frame if read_frame is not None else frame, chosen)
     if weights:
         out = out.with_columns(_design_columns(pl.lit(size / N)))
     return Sample(out, _base_report("random", N, size, seed, key_col) | {"replace": False})
@@ -715,7 +718,8 @@ def successive_probabilities(w: "pl.Series", n: int) -> "pl.Series":
 
 def sample_weighted(frame: "pl.LazyFrame", *, weight_col: str, n: int | None = None, frac: float | None = None,
                     replace: bool = False, design: WeightedDesign = "successive", seed: int = 0, key_col: str | None = None,
-                    weights: bool = False, rows: int | None = None, where: str = "the input") -> Sample:
+                    weights: bool = False, rows: int | None = None, where: str = "the input",
+                    read_frame: "pl.LazyFrame | None" = None) -> Sample:
     """Sample rows with probability in proportion to ``weight_col``.
 
     ``successive`` (default): without replacement, each successive draw in proportion to the
@@ -782,7 +786,7 @@ def sample_weighted(frame: "pl.LazyFrame", *, weight_col: str, n: int | None = N
                 (1.0 / (size * pl.col("__p"))).alias("design_weight"),
             ).drop("__p")
         report["distinct_rows"] = chosen.height
-        return Sample(select_rows(frame, chosen), report)
+        return Sample(select_rows(read_frame if read_frame is not None else frame, chosen), report)
     # Keys in numpy chunks (the float maths in polars, so keys are bit-identical to the
     # expressions), keeping the running bottom-k by (key, position): memory O(n + chunk).
     import numpy as np
@@ -822,7 +826,7 @@ def sample_weighted(frame: "pl.LazyFrame", *, weight_col: str, n: int | None = N
         probs = successive_probabilities(data["__w"], size).to_numpy() if pi is None else pi
         chosen = chosen.with_columns(pl.Series("inclusion_prob", probs[picked], dtype=pl.Float64))
         chosen = chosen.with_columns((1.0 / pl.col("inclusion_prob")).alias("design_weight"))
-    return Sample(select_rows(frame, chosen), report)
+    return Sample(select_rows(read_frame if read_frame is not None else frame, chosen), report)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -840,7 +844,8 @@ def iter_batches(frame: "pl.LazyFrame", *, rows: int | None, batch_rows: int) ->
 
 
 def sample_reservoir(frame: "pl.LazyFrame", *, n: int, seed: int = 0, key_col: str | None = None, weights: bool = False,
-                     rows: int | None = None, batch_rows: int | None = None, where: str = "the input") -> Sample:
+                     rows: int | None = None, batch_rows: int | None = None, where: str = "the input",
+                     read_frame: "pl.LazyFrame | None" = None) -> Sample:
     """Uniform sample of ``n`` rows in one pass over the input, holding at most about ``n`` rows.
 
     Each row gets a keyed 64-bit key from (seed, position or ``key_col``) and the ``n`` rows with
@@ -885,7 +890,7 @@ def sample_reservoir(frame: "pl.LazyFrame", *, n: int, seed: int = 0, key_col: s
             raise InputError(f"{where} has no rows; there is nothing to sample")
         if n > rows:
             raise UsageError(f"-n {n} exceeds the {rows:,} rows of {where}; lower -n (a reservoir draws without replacement)")
-        out_lazy = select_rows(frame, pl.DataFrame({INDEX: bottom_k_positions(seed, rows, n)}))
+        out_lazy = select_rows(read_frame if read_frame is not None else frame, pl.DataFrame({INDEX: bottom_k_positions(seed, rows, n)}))
         if weights:
             out_lazy = out_lazy.with_columns(_design_columns(pl.lit(n / rows)))
         return Sample(out_lazy, _base_report("reservoir", rows, n, seed, None) | {"batch_rows": None, "path": "positions"})
