@@ -124,6 +124,8 @@ def test_reservoir_equals_random_and_is_batch_size_invariant():
     for batch in (7, 64, 500, 5000):
         assert ids(sample_reservoir(lf, n=50, seed=11, batch_rows=batch, rows=2000)) == expected
     assert ids(sample_reservoir(lf, n=50, seed=11, batch_rows=300)) == expected  # streaming batches, no row count
+    positions = sample_reservoir(lf, n=50, seed=11, rows=2000)  # bottom-k from the row count, one streaming pass
+    assert positions.report["path"] == "positions" and ids(positions) == expected
 
 
 @pytest.mark.parametrize("method", ["random", "reservoir"])

@@ -76,6 +76,15 @@ def _where(data: "Dataset") -> str:
     return repr(data.name)
 
 
+def _fresh(data: "Dataset") -> "Any":
+    """A new lazy scan of the input to stream the chosen rows from: the opened frame has had its
+    schema collected, and polars then keeps cached file state alive through the pass (about
+    140 MiB more peak memory on a 10M-row file)."""
+    from mlprep import io as mio
+
+    return mio.scan(data.source)
+
+
 def _parquet_rows(data: "Dataset") -> int | None:
     """The row count when it is free (Parquet footers), else None."""
     return data.rows if data.source.fmt == "parquet" else None
@@ -107,7 +116,7 @@ def random(
     params = {"n": n, "frac": frac, "replace": replace, "target": target, "seed": seed, "key_col": key_col, "weights": weights}
     _run("random", input, output, params, lambda d: sample_random(
         d.frame, n=n, frac=frac, replace=replace, seed=seed, key_col=key_col, weights=weights,
-        rows=d.rows, where=_where(d)), quiet=quiet, as_json=as_json)
+        rows=d.rows, where=_where(d), read_frame=_fresh(d)), quiet=quiet, as_json=as_json)
 
 
 @app.command("stratified")
@@ -178,7 +187,7 @@ def weighted(
               "key_col": key_col, "weights": weights}
     _run("weighted", input, output, params, lambda d: sample_weighted(
         d.frame, weight_col=weight_col, n=n, frac=frac, replace=replace, design=design,  # type: ignore[arg-type]
-        seed=seed, key_col=key_col, weights=weights, rows=d.rows, where=_where(d)), quiet=quiet, as_json=as_json)
+        seed=seed, key_col=key_col, weights=weights, rows=d.rows, where=_where(d), read_frame=_fresh(d)), quiet=quiet, as_json=as_json)
 
 
 @app.command("reservoir")
@@ -186,7 +195,7 @@ def reservoir(
     input: Input,
     output: options.Output,
     n: N = None,
-    batch_rows: Annotated[int, typer.Option("--batch-rows", help="Rows read per batch; memory is about n + batch rows (the sample does not depend on it).", metavar="ROWS")] = 65_536,
+    batch_rows: Annotated[Optional[int], typer.Option("--batch-rows", help="Read in batches of this many rows, holding at most n + batch rows (the sample does not depend on it). Default: a Parquet file keyed by position is read in one streaming pass keeping only the chosen rows; other inputs in batches of 65,536.", metavar="ROWS")] = None,
     target: options.Target = None,
     seed: options.Seed = 0,
     key_col: KeyCol = None,
@@ -194,9 +203,12 @@ def reservoir(
     quiet: options.Quiet = False,
     as_json: options.Json = False,
 ) -> None:
-    """Uniform sample of -n rows in one pass over batches, holding at most n rows: for files larger than memory and stdin.
+    """Uniform sample of -n rows in one pass over the input, holding about n rows: for files larger than memory and stdin.
 
     Keeps the n rows with the smallest keyed hashes, so it draws the same rows as `sample random -n`.
+    A Parquet input keyed by position is read once with the streaming engine, keeping only the
+    chosen rows (found from the row count in the footer); stdin, --key-col or --batch-rows read
+    batches and keep the n smallest keys seen so far.
 
     Example: mlprep sample reservoir sample_data/transactions.parquet -n 100 -o out/reservoir.parquet
     """
@@ -208,7 +220,7 @@ def reservoir(
     params = {"n": n, "target": target, "seed": seed, "key_col": key_col, "weights": weights, "batch_rows": batch_rows}
     _run("reservoir", input, output, params, lambda d: sample_reservoir(
         d.frame, n=n, seed=seed, key_col=key_col, weights=weights, rows=_parquet_rows(d), batch_rows=batch_rows,
-        where=_where(d)), quiet=quiet, as_json=as_json)
+        where=_where(d), read_frame=_fresh(d)), quiet=quiet, as_json=as_json)
 
 
 @app.command("bernoulli")

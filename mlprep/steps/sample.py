@@ -8,8 +8,12 @@ smallest keys (bottom-k), which is mergeable across partitions.
 Rows are chosen from the columns that decide them only (row positions, the stratum, weight or
 key column), then one streaming pass ``with_row_index().filter(is_in(chosen))`` selects them
 from the whole input, so the output keeps the input's row order and memory stays near the size
-of the sample. ``reservoir`` instead makes one pass over the input in batches and keeps at most
-``n`` rows in memory.
+of the sample. Position keys need no data at all: they are computed in numpy chunks
+(:func:`mlprep.keyed.keyed_u64_positions`, the same values as the polars expressions) keeping
+only the running bottom-k, so choosing ``n`` of ``N`` rows costs O(n + chunk) memory.
+``reservoir`` on a Parquet file keyed by position does the same (one pass, the chosen rows
+only); on stdin, with ``key_col`` or ``batch_rows`` it makes one pass over the input in batches
+and keeps at most ``n`` rows plus a batch in memory.
 
 With ``weights=True`` every design adds ``inclusion_prob`` (the row's probability of selection)
 and ``design_weight`` (its Horvitz–Thompson weight), so weighted totals and means are unbiased.
@@ -31,9 +35,11 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
 
 from mlprep.errors import InputError, UsageError, missing_column
-from mlprep.keyed import KEYED_SCHEME, key_to_u64, keyed_u64, keyed_uniform, splitmix64
+from mlprep.keyed import (KEYED_SCHEME, bottom_k_positions, key_to_u64, keyed_u64, keyed_u64_numpy, keyed_u64_positions,
+                          keyed_uniform, keyed_uniform_numpy, splitmix64)
 
 if TYPE_CHECKING:
+    import numpy as np
     import polars as pl
 
 Allocation = Literal["proportional", "equal", "neyman"]
@@ -158,6 +164,75 @@ def select_rows(frame: "pl.LazyFrame", chosen: "pl.DataFrame") -> "pl.LazyFrame"
     return out.drop(INDEX)
 
 
+_CHUNK = 1 << 16  # rows per chunk of keys computed in numpy (cache-sized)
+
+
+class BottomK:
+    """The ``k`` smallest ``(key, position)`` pairs seen so far, fed chunk by chunk.
+
+    Chunks must come in increasing position order; candidates are buffered and merged once
+    they reach ``k``, so memory is O(k + chunk). Ties on the key go to the earlier position,
+    exactly like ``bottom_k(k, by=[key, position])``.
+    """
+
+    def __init__(self, k: int) -> None:
+        import numpy as np
+
+        self.k = k
+        self.keys: np.ndarray | None = None  # the merged k best, once k have been seen
+        self.pos = np.empty(0, dtype=np.int64)
+        self.pending: list[tuple[np.ndarray, np.ndarray]] = []
+        self.pending_size = 0
+        self.threshold: Any = None  # a later key must be below this to enter (a later tie loses)
+
+    def add(self, keys: "np.ndarray", pos: "np.ndarray") -> None:
+        import numpy as np
+
+        if self.threshold is not None:
+            enter = keys < self.threshold
+            keys, pos = keys[enter], pos[enter]
+        if keys.size:
+            self.pending.append((keys, pos.astype(np.int64, copy=False)))
+            self.pending_size += keys.size
+            if self.pending_size >= self.k:
+                self._merge()
+
+    def _merge(self) -> None:
+        import numpy as np
+
+        parts = ([(self.keys, self.pos)] if self.keys is not None else []) + self.pending
+        self.pending, self.pending_size = [], 0
+        keys = np.concatenate([p[0] for p in parts])
+        pos = np.concatenate([p[1] for p in parts])
+        k = self.k
+        if keys.size > k:
+            kth = np.partition(keys, k - 1)[k - 1]
+            less = np.flatnonzero(keys < kth)
+            ties = np.flatnonzero(keys == kth)
+            ties = ties[np.argsort(pos[ties], kind="stable")][: k - less.size]
+            keep = np.concatenate([less, ties])
+            keys, pos = keys[keep], pos[keep]
+        self.keys, self.pos = keys, pos
+        if keys.size == k:
+            self.threshold = keys.max()
+
+    def positions(self) -> "np.ndarray":
+        """The positions of the k best (all of them if fewer were seen), sorted."""
+        import numpy as np
+
+        if self.pending:
+            self._merge()
+        return np.sort(self.pos)
+
+
+def bottom_k_by_key(chunks: Iterable[tuple["np.ndarray", "np.ndarray"]], k: int) -> "np.ndarray":
+    """Positions of the ``k`` smallest ``(key, position)`` pairs over chunks of (keys, positions)
+    in increasing position order (see :class:`BottomK`), sorted."""
+    best = BottomK(k)
+    for keys, pos in chunks:
+        best.add(keys, pos)
+    return best.positions()
+
 def _u64_threshold(p: float) -> int:
     return _U64_MAX if p >= 1 else max(0, int(p * 2.0**64))
 
@@ -215,7 +290,7 @@ def class_counts(frame: "pl.LazyFrame", sample: Sample, target: str, *, where: s
 
 def sample_random(frame: "pl.LazyFrame", *, n: int | None = None, frac: float | None = None, replace: bool = False,
                   seed: int = 0, key_col: str | None = None, weights: bool = False, rows: int | None = None,
-                  where: str = "the input") -> Sample:
+                  where: str = "the input", read_frame: "pl.LazyFrame | None" = None) -> Sample:
     """Simple random sample of ``n`` rows (or ``frac`` of them), without or with replacement.
 
     Without replacement the ``n`` rows with the smallest keyed hashes are kept (bottom-k), so
@@ -234,6 +309,9 @@ def sample_random(frame: "pl.LazyFrame", *, n: int | None = None, frac: float | 
         is ``1 - (1 - 1/N)^n`` (drawn at least once) and each copy's ``design_weight`` is the
         Hansen–Hurwitz ``N / n``, so the weights of a sample sum to ``N`` exactly.
     rows : the input's row count, if known (saves a pass).
+    read_frame : a fresh lazy scan of the same input to read the chosen rows from (default
+        ``frame``). A scan whose schema was already collected keeps polars' cached file state
+        alive through the streaming pass, which costs memory on large files.
 
     Examples
     --------
@@ -264,13 +342,16 @@ def sample_random(frame: "pl.LazyFrame", *, n: int | None = None, frac: float | 
             pi = -math.expm1(size * math.log1p(-1.0 / N)) if N > 1 else 1.0
             chosen = chosen.with_columns(pl.lit(pi).alias("inclusion_prob"), pl.lit(N / size).alias("design_weight"))
         report = _base_report("random", N, size, seed, None) | {"replace": True, "distinct_rows": chosen.height}
-        return Sample(select_rows(frame, chosen), report)
-    dec = _decider(frame, [key_col] if key_col else [], N)
-    chosen = (
-        dec.with_columns(keyed_u64(seed, _key_base(key_col, schema)).alias(_KEY))
-        .bottom_k(size, by=_order_by(key_col)).select(INDEX).collect(engine="streaming")
-    )
-    out = select_rows(frame, chosen)
+        return Sample(select_rows(read_frame if read_frame is not None else frame, chosen), report)
+    if key_col is None:  # position keys need no data: numpy bottom-k over the row count
+        chosen = pl.DataFrame({INDEX: bottom_k_positions(seed, N, size)})
+    else:
+        dec = _decider(frame, [key_col], N)
+        chosen = (
+            dec.with_columns(keyed_u64(seed, _key_base(key_col, schema)).alias(_KEY))
+            .bottom_k(size, by=_order_by(key_col)).select(INDEX).collect(engine="streaming")
+        )
+    out = select_rows(read_frame if read_frame is not None else frame, chosen)
     if weights:
         out = out.with_columns(_design_columns(pl.lit(size / N)))
     return Sample(out, _base_report("random", N, size, seed, key_col) | {"replace": False})
@@ -468,6 +549,13 @@ def _bottom_k_per_stratum(frame: "pl.LazyFrame", schema: "pl.Schema", table: "pl
     """
     import polars as pl
 
+    if key_col is None:
+        cand = _position_candidates(frame, table, by, seed=seed, rows=rows)
+        return (
+            cand.sort([_KEY, INDEX])
+            .filter(pl.int_range(pl.len()).over(_STRATUM) < pl.col("__n"))
+            .select(INDEX, _STRATUM)
+        )
     cols = [*by, *([key_col] if key_col else [])]
     dec = _decider(frame, cols, rows).with_columns(keyed_u64(seed, _key_base(key_col, schema)).alias(_KEY))
 
@@ -492,6 +580,50 @@ def _bottom_k_per_stratum(frame: "pl.LazyFrame", schema: "pl.Schema", table: "pl
     )
 
 
+def _position_candidates(frame: "pl.LazyFrame", table: "pl.DataFrame", by: Sequence[str], *, seed: int, rows: int) -> "pl.DataFrame":
+    """:func:`_bottom_k_per_stratum`'s candidates for position keys, computed in numpy chunks.
+
+    Reads only the ``by`` columns (each row's stratum number); the position keys need no data.
+    Candidates are the rows whose key is at most their stratum's threshold ``__t``; a stratum
+    left short is redone with every one of its rows as a candidate, as in the polars path.
+    """
+    import numpy as np
+    import polars as pl
+
+    ids = (
+        frame.select(list(by)).join(table.lazy().select(*by, _STRATUM), on=list(by), how="left", nulls_equal=True,
+                                    maintain_order="left")
+        .select(_STRATUM).collect(engine="streaming").to_series().to_numpy()
+    )
+    if len(ids) != rows:  # cannot happen for a stable input; refuse rather than mis-draw
+        raise InputError(f"the input changed while it was read ({len(ids):,} rows, expected {rows:,}); retry")
+    wanted = table["__n"].to_numpy()
+
+    def candidates(thresholds: "np.ndarray") -> "pl.DataFrame":
+        pos, keys, strata = [], [], []
+        for start in range(0, rows, _CHUNK):
+            stop = min(rows, start + _CHUNK)
+            k = keyed_u64_positions(seed, start, stop)
+            h = ids[start:stop]
+            hit = np.flatnonzero((k <= thresholds[h]) & (wanted[h] > 0))
+            pos.append(hit + start)
+            keys.append(k[hit])
+            strata.append(h[hit])
+        h_all = np.concatenate(strata)
+        return pl.DataFrame({INDEX: np.concatenate(pos), _KEY: np.concatenate(keys), _STRATUM: h_all.astype(np.int64),
+                             "__n": wanted[h_all].astype(np.int64)})
+
+    cand = candidates(table["__t"].to_numpy().astype(np.uint64))
+    got = np.bincount(cand[_STRATUM].to_numpy(), minlength=len(wanted))
+    short = np.flatnonzero(wanted > got)
+    if short.size:
+        redo = np.zeros(len(wanted), dtype=np.uint64)
+        redo[short] = np.uint64(_U64_MAX)
+        cand = pl.concat([cand.filter(~pl.col(_STRATUM).is_in(pl.Series(short).implode())),
+                          candidates(redo).filter(pl.col(_STRATUM).is_in(pl.Series(short).implode()))])
+    return cand
+
+
 # ---------------------------------------------------------------------------------------------
 # weighted
 
@@ -504,11 +636,18 @@ def _validated_weights(frame: "pl.LazyFrame", schema: "pl.Schema", weight_col: s
     dtype = schema[weight_col]
     if not (dtype.is_numeric() or dtype == pl.Boolean):
         raise InputError(f"--weight-col {weight_col!r} of {where} is {dtype}, not numeric; weights must be numbers >= 0")
-    cols = [weight_col, *([key_col] if key_col else [])]
-    dec = _decider(frame, cols, rows).with_columns(pl.col(weight_col).cast(pl.Float64).alias("__w"))
-    data = dec.select(INDEX, "__w", *([key_col] if key_col else [])).collect(engine="streaming")
-    if not data[INDEX].is_sorted():
-        data = data.sort(INDEX)
+    import numpy as np
+
+    keys = [pl.col(key_col)] if key_col else []
+    data = (
+        frame.select(pl.col(weight_col).cast(pl.Float64).alias("__w"), *keys).collect(engine="streaming")
+        .with_row_index(INDEX)
+    )
+    values = data["__w"]
+    if values.null_count() == 0:  # fast check in numpy; the slow path below only to name the first bad row
+        a = values.to_numpy()
+        if np.isfinite(a).all() and not (a < 0).any():
+            return data
     w = pl.col("__w")
     bad = data.filter(w.is_null() | w.is_nan() | w.is_infinite() | (w < 0))
     if bad.height:
@@ -582,7 +721,8 @@ def successive_probabilities(w: "pl.Series", n: int) -> "pl.Series":
 
 def sample_weighted(frame: "pl.LazyFrame", *, weight_col: str, n: int | None = None, frac: float | None = None,
                     replace: bool = False, design: WeightedDesign = "successive", seed: int = 0, key_col: str | None = None,
-                    weights: bool = False, rows: int | None = None, where: str = "the input") -> Sample:
+                    weights: bool = False, rows: int | None = None, where: str = "the input",
+                    read_frame: "pl.LazyFrame | None" = None) -> Sample:
     """Sample rows with probability in proportion to ``weight_col``.
 
     ``successive`` (default): without replacement, each successive draw in proportion to the
@@ -649,28 +789,47 @@ def sample_weighted(frame: "pl.LazyFrame", *, weight_col: str, n: int | None = N
                 (1.0 / (size * pl.col("__p"))).alias("design_weight"),
             ).drop("__p")
         report["distinct_rows"] = chosen.height
-        return Sample(select_rows(frame, chosen), report)
-    key = keyed_uniform(seed, _key_base(key_col, schema))
-    live = data.lazy().filter(pl.col("__w") > 0)
+        return Sample(select_rows(read_frame if read_frame is not None else frame, chosen), report)
+    # Keys in numpy chunks (the float maths in polars, so keys are bit-identical to the
+    # expressions), keeping the running bottom-k by (key, position): memory O(n + chunk).
+    import numpy as np
+
+    w = data["__w"].to_numpy()
+    base = None if key_col is None else data.select(_key_base(key_col, schema)).to_series().to_numpy()
+    pi = pps_probabilities(data["__w"], size).to_numpy() if design == "pps" else None
+    u_col, w_col, pi_col = pl.col("__u"), pl.col("__w"), pl.col("__pi")
     if design == "successive":
-        ordered = live.with_columns((-(1.0 - key).log() / pl.col("__w")).alias(_KEY))
-        chosen = ordered.bottom_k(size, by=[_KEY, INDEX]).select(INDEX).collect(engine="streaming")
-        if weights:
-            pi = successive_probabilities(data["__w"], size)
-            chosen = chosen.join(data.select(INDEX).with_columns(pi.alias("inclusion_prob")), on=INDEX, how="left")
+        expr = -(1.0 - u_col).log() / w_col
     else:
-        pi = pps_probabilities(data["__w"], size)
-        c_pi = pl.col("__pi")
-        ordered = live.join(data.select(INDEX).with_columns(pi.alias("__pi")).lazy(), on=INDEX).with_columns(
-            pl.when(c_pi >= 1).then(pl.lit(0.0)).otherwise((key / (1.0 - key)) / (c_pi / (1.0 - c_pi))).alias(_KEY)
-        )
-        chosen = ordered.bottom_k(size, by=[_KEY, INDEX]).select(INDEX, pl.col("__pi").alias("inclusion_prob")).collect(engine="streaming")
+        expr = pl.when(pi_col >= 1).then(pl.lit(0.0)).otherwise((u_col / (1.0 - u_col)) / (pi_col / (1.0 - pi_col)))
+
+    best = BottomK(size)
+    for start in range(0, N, _CHUNK):
+        stop = min(N, start + _CHUNK)
+        u64 = keyed_u64_positions(seed, start, stop) if base is None else keyed_u64_numpy(seed, base[start:stop])
+        u, wc = keyed_uniform_numpy(u64), w[start:stop]
+        live = wc > 0  # zero weights are never drawn
+        t = best.threshold
+        if t is not None and design == "successive":
+            # E = -ln(1-u) >= u, so a row with u >= t·w has key E/w >= t and cannot enter: the
+            # logarithm is taken only for the few that might. The margins cover rounding (1 - u
+            # is off by up to 2^-54 absolute, the products by a few ulps relative).
+            live &= u < (t * wc + 2.0**-52) * (1 + 1e-9)
+        hit = np.flatnonzero(live)
+        cols = {"__u": u[hit], "__w": wc[hit]}
+        if pi is not None:
+            cols["__pi"] = pi[start:stop][hit]
+        best.add(pl.DataFrame(cols).select(expr).to_series().to_numpy(), hit + start)
+    picked = best.positions()
+    chosen = pl.DataFrame({INDEX: picked})
+    if design == "pps":
+        assert pi is not None
         report["pps_certainty_rows"] = int((pi >= 1).sum())
-        if not weights:
-            chosen = chosen.select(INDEX)
     if weights:
+        probs = successive_probabilities(data["__w"], size).to_numpy() if pi is None else pi
+        chosen = chosen.with_columns(pl.Series("inclusion_prob", probs[picked], dtype=pl.Float64))
         chosen = chosen.with_columns((1.0 / pl.col("inclusion_prob")).alias("design_weight"))
-    return Sample(select_rows(frame, chosen), report)
+    return Sample(select_rows(read_frame if read_frame is not None else frame, chosen), report)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -688,14 +847,25 @@ def iter_batches(frame: "pl.LazyFrame", *, rows: int | None, batch_rows: int) ->
 
 
 def sample_reservoir(frame: "pl.LazyFrame", *, n: int, seed: int = 0, key_col: str | None = None, weights: bool = False,
-                     rows: int | None = None, batch_rows: int = 65_536, where: str = "the input") -> Sample:
-    """Uniform sample of ``n`` rows in one pass over batches, holding at most ``n`` rows plus one batch.
+                     rows: int | None = None, batch_rows: int | None = None, where: str = "the input",
+                     read_frame: "pl.LazyFrame | None" = None) -> Sample:
+    """Uniform sample of ``n`` rows in one pass over the input, holding at most about ``n`` rows.
 
-    Each row gets a keyed 64-bit key from (seed, position or ``key_col``); the reservoir keeps
-    the ``n`` rows with the smallest keys seen so far (a bottom-k sketch: mergeable, and the same
-    rows as :func:`sample_random` with the same seed). Every row has probability ``n / N`` of
-    being kept, whatever the batch size. Pass ``rows`` for a seekable input (Parquet) to read it
-    slice by slice; without it the streaming engine's batches are used.
+    Each row gets a keyed 64-bit key from (seed, position or ``key_col``) and the ``n`` rows with
+    the smallest keys are kept (a bottom-k sketch: mergeable, and the same rows as
+    :func:`sample_random` with the same seed). Every row has probability ``n / N`` of being kept,
+    whatever the batch size. Two paths draw the same rows:
+
+    * ``rows`` given (a seekable input such as Parquet, whose footer holds the count), no
+      ``key_col`` and no ``batch_rows``: position keys need no data, so the ``n`` smallest are
+      found from the count in numpy chunks (memory O(n + chunk)) and the returned lazy frame
+      reads the input once with the streaming engine, keeping only the chosen rows; memory is
+      the ``n`` rows plus the engine's read buffers (a few row groups), whatever the file size
+      (``report["path"] == "positions"``).
+    * otherwise (stdin, ``key_col``, or ``batch_rows`` given): one pass over batches of
+      ``batch_rows`` rows (default 65,536; slices of a seekable input, else the streaming
+      engine's batches), keeping the ``n`` smallest keys seen so far: at most ``n`` rows plus one
+      batch in memory (``"batches"``).
 
     Examples
     --------
@@ -707,7 +877,7 @@ def sample_reservoir(frame: "pl.LazyFrame", *, n: int, seed: int = 0, key_col: s
 
     if n is None or n <= 0:
         raise UsageError(f"-n must be a positive number of rows, got {n}")
-    if batch_rows <= 0:
+    if batch_rows is not None and batch_rows <= 0:
         raise UsageError(f"batch size must be positive, got {batch_rows}")
     schema = frame.collect_schema()
     names = schema.names()
@@ -715,14 +885,30 @@ def sample_reservoir(frame: "pl.LazyFrame", *, n: int, seed: int = 0, key_col: s
         _require(names, [key_col], where=where, option="--key-col")
     if weights:
         _check_new_columns(names, WEIGHT_COLUMNS, where=where)
+    if rows is not None and key_col is None and batch_rows is None:
+        # Seekable input keyed by position: the keys need no data, so the bottom-k is computed
+        # from the row count alone (numpy, O(n + chunk) memory) and one streaming pass reads the
+        # chosen rows, holding only them.
+        if rows == 0:
+            raise InputError(f"{where} has no rows; there is nothing to sample")
+        if n > rows:
+            raise UsageError(f"-n {n} exceeds the {rows:,} rows of {where}; lower -n (a reservoir draws without replacement)")
+        out_lazy = select_rows(read_frame if read_frame is not None else frame, pl.DataFrame({INDEX: bottom_k_positions(seed, rows, n)}))
+        if weights:
+            out_lazy = out_lazy.with_columns(_design_columns(pl.lit(n / rows)))
+        return Sample(out_lazy, _base_report("reservoir", rows, n, seed, None) | {"batch_rows": None, "path": "positions"})
+    batch_rows = batch_rows or 65_536
     key = keyed_u64(seed, _key_base(key_col, schema)).alias(_KEY)
     reservoir: pl.DataFrame | None = None
     seen = 0
     for batch in iter_batches(frame, rows=rows, batch_rows=batch_rows):
         if batch.height == 0:
             continue
-        # lazily, so the hash's repeated sub-expressions are computed once (eager would not)
-        batch = batch.lazy().with_row_index(INDEX, offset=seen).with_columns(key).collect()
+        if key_col is None:  # position keys in numpy (the same values as the expression, faster)
+            batch = batch.with_row_index(INDEX, offset=seen).with_columns(
+                pl.Series(_KEY, keyed_u64_positions(seed, seen, seen + batch.height), dtype=pl.UInt64))
+        else:  # lazily, so the hash's repeated sub-expressions are computed once (eager would not)
+            batch = batch.lazy().with_row_index(INDEX, offset=seen).with_columns(key).collect()
         seen += batch.height
         if reservoir is not None and reservoir.height == n:  # full: only smaller keys can enter
             batch = batch.filter(pl.col(_KEY) < reservoir[_KEY].max())
@@ -735,7 +921,7 @@ def sample_reservoir(frame: "pl.LazyFrame", *, n: int, seed: int = 0, key_col: s
     out = reservoir.sort(INDEX).drop(INDEX, _KEY)
     if weights:
         out = out.with_columns(_design_columns(pl.lit(n / seen)))
-    return Sample(out, _base_report("reservoir", seen, n, seed, key_col) | {"batch_rows": batch_rows})
+    return Sample(out, _base_report("reservoir", seen, n, seed, key_col) | {"batch_rows": batch_rows, "path": "batches"})
 
 
 # ---------------------------------------------------------------------------------------------
@@ -769,7 +955,11 @@ def sample_bernoulli(frame: "pl.LazyFrame", *, p: float, seed: int = 0, key_col:
         raise InputError(f"{where} has no rows; there is nothing to sample")
     keep = keyed_uniform(seed, _key_base(key_col, schema)) < p
     # Count first from the deciding column only: the report is embedded in the output's footer.
-    kept = int(_decider(frame, [key_col] if key_col else [], N).select(keep.sum()).collect(engine="streaming").item())
+    if key_col is None:  # position keys need no data: count in numpy chunks (the same values)
+        kept = sum(int((keyed_uniform_numpy(keyed_u64_positions(seed, start, min(N, start + _CHUNK))) < p).sum())
+                   for start in range(0, N, _CHUNK))
+    else:
+        kept = int(_decider(frame, [key_col], N).select(keep.sum()).collect(engine="streaming").item())
     out = frame.with_row_index(INDEX).filter(keep).drop(INDEX)
     if weights:
         out = out.with_columns(_design_columns(pl.lit(float(p))))
