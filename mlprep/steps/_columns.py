@@ -200,11 +200,14 @@ class OnePassMoments:
         """Aggregates to add to the caller's single pass."""
         return [e for name, plan in self.plans.items() for e in _moment_exprs(name, self.columns[name], plan, variance=self.variance, prefix=self.PREFIX)]
 
-    def result(self, row: Mapping[str, Any], bounds: Mapping[str, tuple[Any, Any]]) -> dict[str, tuple[float, float]]:
-        """Mean and variance per column from the pass's ``row`` and each column's true (min, max)."""
+    def result(
+        self, row: Mapping[str, Any], bounds: Mapping[str, tuple[Any, Any]], *, names: Sequence[str] | None = None
+    ) -> dict[str, tuple[float, float]]:
+        """Mean and variance per column (of ``names``, default all) from the pass's ``row`` and each column's true (min, max)."""
         out: dict[str, tuple[float, float]] = {}
         redo: dict[str, tuple[pl.Expr, float, float]] = {}
-        for name, expr in self.columns.items():
+        for name in self.columns if names is None else names:
+            expr = self.columns[name]
             lo, hi = bounds[name]
             if lo is None or hi is None:
                 continue  # no value: the caller reports it

@@ -19,7 +19,7 @@ import polars as pl
 
 from mlprep.errors import InputError, UsageError
 from mlprep.parsing import select_columns
-from mlprep.steps._columns import all_null_error, check_fraction, dtype_map, exact_moments, finite, is_numeric, missing
+from mlprep.steps._columns import OnePassMoments, all_null_error, check_fraction, dtype_map, exact_moments, finite, is_numeric, missing
 
 Strategy = Literal["mean", "median", "most-frequent", "constant"]
 STRATEGIES: tuple[str, ...] = ("mean", "median", "most-frequent", "constant")
@@ -151,17 +151,21 @@ def fit_impute(
     means = [c for c, how in plan.items() if how == "mean"]
     # without --drop-rows the medians come from the same single pass as the missing counts
     medians = [c for c, how in plan.items() if how == "median"] if drop_rows is None else []
+    # ... and so do the means' exact sums, in a window guessed from the first rows
+    one_pass = OnePassMoments(frame, {c: _present(c, schema, nan_missing) for c in means}, variance=False) if drop_rows is None and means else None
     rows = frame.select(
         pl.len().alias("\0rows"),
         *[missing(c, schema[c], nan_missing=nan_missing).sum().alias(c) for c in plan],
         *[_present(c, schema, nan_missing).min().alias(f"\0min:{c}") for c in means],
         *[_present(c, schema, nan_missing).max().alias(f"\0max:{c}") for c in means],
         *[_present(c, schema, nan_missing).median().alias(f"\0median:{c}") for c in medians],
+        *(one_pass.exprs() if one_pass is not None else []),
     )
     counts = rows.collect(engine="streaming").row(0, named=True)
     total = counts.pop("\0rows")
     bounds = {c: (counts.pop(f"\0min:{c}"), counts.pop(f"\0max:{c}")) for c in means}
     known = {c: counts.pop(f"\0median:{c}") for c in medians}
+    row, counts = counts, {c: counts[c] for c in plan}
     if report_row is not None:
         report_row.update(counts)  # the missing counts are impute_report's aggregates
     dropped: dict[str, str] = {}
@@ -174,6 +178,12 @@ def fit_impute(
                 raise all_null_error(name, where)
             dropped[name] = "no value in train (--drop-all-null)"
     plan = {c: s for c, s in plan.items() if c not in dropped}
+    if one_pass is not None:
+        kept = [c for c in means if c in plan and counts[c] < total]
+        for c in kept:
+            for value, what in zip(bounds[c], ("minimum", "maximum")):
+                finite(value, column=c, what=what, where=where)
+        known.update({c: mean for c, (mean, _) in one_pass.result(row, bounds, names=kept).items()})
     fit_frame = frame
     if drop_rows is not None and plan:
         fit_frame = frame.filter(~_drop_rows_expr(list(plan), schema, drop_rows, nan_missing))
@@ -225,7 +235,7 @@ def _fit_values(
         stats[c] = result[c][0] if result.height else None
     means = {}
     for c, how in plan.items():
-        if how == "mean":
+        if how == "mean" and c not in known:
             lo, hi = bounds[c]
             for value, what in ((lo, "minimum"), (hi, "maximum")):
                 finite(value, column=c, what=what, where=where)
