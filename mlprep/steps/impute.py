@@ -4,10 +4,11 @@ Missing means null, and float NaN too unless ``nan_missing=False``. Numeric colu
 imputed come out as Float64 (as scikit-learn's ``SimpleImputer`` returns floats); string and
 boolean columns keep their dtype. The fitted state is plain JSON: ``{column: fill value}``.
 
-Fitting is streaming passes of aggregates over the imputed columns: missing counts and
-min/max, then (for the mean) exact integer sums of scaled values, so the mean does not depend on
-the thread count; an exact median sorts each median column, and the most frequent value is a
-``group_by`` count per column.
+Fitting is one streaming pass of aggregates over the imputed columns: missing counts (also the
+training output's report), exact medians, and for the mean min/max with exact integer sums of
+scaled values, so the mean does not depend on the thread count (see
+``_columns.OnePassMoments``). With ``drop_rows`` the medians and means take a second pass over
+the kept rows; the most frequent value is a ``group_by`` count per column.
 """
 
 from __future__ import annotations

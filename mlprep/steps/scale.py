@@ -8,8 +8,11 @@ relative): ``standard`` (StandardScaler, population std, a constant column scale
 (``log1p``, nothing fitted). Outputs are Float64; null and NaN are ignored when fitting and
 stay missing in the output; ±inf is an error unless ``inf_as_missing`` (then it becomes null).
 
-Fitting minmax/maxabs is one streaming pass of aggregates, standard two (min/max, then exact
-integer sums of scaled deviations, so the mean and std do not depend on thread count); robust sorts each column for
+Fitting minmax/maxabs/standard is one streaming pass of aggregates (standard: exact integer sums
+of scaled deviations, so the mean and std do not depend on thread count, in a fixed-point window
+guessed from the first rows; a column whose range leaves the window gets a second pass, see
+``_columns.OnePassMoments``). The same pass counts what each output's report needs, so the
+training input is not read again before writing; robust sorts each column for
 its exact median and quartiles; yeo-johnson and quantile collect the one column they fit
 (non-missing values only): the lambda is found by scipy's Brent optimisation exactly as
 scikit-learn does it (we call ``PowerTransformer`` on that column), and quantiles are exact over
