@@ -52,6 +52,13 @@ class Transform:
     #: True for a transform whose state comes from parameters and schema only (e.g. hashing):
     #: no leakage guard, and outputs record no fit input.
     stateless: bool = False
+    #: The batched form of ``report``: ``(frame, state, params, known) -> (query, finish)``, where
+    #: ``query`` is a one-row aggregate LazyFrame (or None when ``known`` already holds every
+    #: aggregate) and ``finish(row)`` turns its row (merged over ``known``) into the report.
+    #: :func:`fit_and_apply` runs all inputs' queries in one ``collect_all``; ``known`` is what
+    #: fit stored under ``state["_report_row"]`` for the training input (aggregates fit's own
+    #: pass already computed), so the training input needs no separate report pass.
+    report_query: Callable[..., tuple["pl.LazyFrame | None", Callable[[dict[str, Any]], dict[str, Any]]]] | None = None
 
 
 #: Step name → "module:attribute" of its Transform, imported only when used.
@@ -179,6 +186,7 @@ def fit_and_apply(
     record = {**params, "allow_leakage": allow_leakage, "state_file": state_file}
     run = StepRun(transform.step, params=record, libraries=transform.libraries)
     fit_inputs: list[Dataset]
+    known: dict[str, Any] | None = None
     if state_file is not None:
         stored_params, state = load_state(state_file, transform.step)
         params = {**stored_params, **{k: v for k, v in params.items() if k not in stored_params}}
@@ -191,17 +199,48 @@ def fit_and_apply(
             params = prepare(train, params)
         with naming_input(train.name):
             state = dict(transform.fit(train.frame, params))
+        known = state.pop("_report_row", None)
         for message in state.pop("warnings", None) or []:  # fit notes go to the run's warnings
             run.warn(message)
         fit_inputs = [] if transform.stateless else [train]
     run.params = {**params, "allow_leakage": allow_leakage, "state_file": state_file}
-    outputs = []
-    for index, (data, path) in enumerate(zip(datasets, paths)):
+    frames = []
+    for index, data in enumerate(datasets):
         check_against_state(data, state, step=transform.step)
         own_fit_input = index == 0 and state_file is None
         apply = transform.fit_output if own_fit_input and transform.fit_output is not None else transform.apply
-        frame = apply(data.frame, state, params)
-        with naming_input(data.name):
-            report = transform.report(data.frame, state, params) if transform.report else {}
-        outputs.append(Output(path, frame, data_inputs=[data], fit_inputs=fit_inputs, state=state, report=report))
+        frames.append(apply(data.frame, state, params))
+    reports = _reports(transform, datasets, state, params, known if state_file is None else None)
+    outputs = [
+        Output(path, frame, data_inputs=[data], fit_inputs=fit_inputs, state=state, report=report)
+        for data, path, frame, report in zip(datasets, paths, frames, reports)
+    ]
     return run, run.write(outputs), paths
+
+
+def _reports(
+    transform: Transform, datasets: Sequence[Dataset], state: dict[str, Any], params: dict[str, Any], known: dict[str, Any] | None
+) -> list[dict[str, Any]]:
+    """Every input's report: all report passes in one parallel ``collect_all`` when the transform can batch them."""
+    if transform.report_query is None:
+        out = []
+        for data in datasets:
+            with naming_input(data.name):
+                out.append(transform.report(data.frame, state, params) if transform.report else {})
+        return out
+    import polars as pl
+
+    plans = []
+    for index, data in enumerate(datasets):
+        with naming_input(data.name):
+            plans.append(transform.report_query(data.frame, state, params, known if index == 0 else None))
+    queries = [query for query, _ in plans if query is not None]
+    results = iter(pl.collect_all(queries, engine="streaming") if queries else [])
+    out = []
+    for index, (data, (query, finish)) in enumerate(zip(datasets, plans)):
+        row = dict(known or {}) if index == 0 else {}
+        if query is not None:
+            row.update(next(results).row(0, named=True))
+        with naming_input(data.name):
+            out.append(finish(row))
+    return out

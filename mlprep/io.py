@@ -35,7 +35,8 @@ PARQUET_MAGIC = b"PAR1"
 HIDDEN_PREFIXES = [".", "_"]
 TEMP_SUFFIX = ".tmp"
 LINEAGE_KEY = "mlprep.lineage"
-ROW_GROUP_SIZE = 256 * 1024  # fixed so the bytes do not depend on thread count or batching
+ROW_GROUP_SIZE = 64 * 1024  # fixed so the bytes do not depend on thread count or batching; small enough that
+# a later streaming read (which buffers a few row groups per input) stays lean
 _HASH_CHUNK = 4 * 1024 * 1024
 
 FileFormat = Literal["parquet", "csv", "ndjson"]

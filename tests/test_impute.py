@@ -153,3 +153,24 @@ def test_fitted_mean_is_independent_of_thread_count(tmp_path) -> None:
         for t in (1, 3)
     }
     assert len(outs) == 1
+
+
+@pytest.mark.parametrize("step", ["impute", "scale"])
+def test_batched_reports_equal_separate_reports(step: str) -> None:
+    """fit_and_apply's batched reports (train's from the fit pass) equal a separate report per input."""
+    from mlprep.fitting import _reports, get_transform
+
+    transform = get_transform(step)
+    train = pl.LazyFrame({"a": [0.5, None, 2.0, float("nan"), 8.0], "b": [1, None, 3, 4, 4]})
+    other = pl.LazyFrame({"a": [None, None, 1.0], "b": [None, 2, 2]})
+    params = {"cols": ["a", "b"], "strategy": "median"} if step == "impute" else {"cols": ["a", "b"], "method": "standard"}
+    state = dict(transform.fit(train, params))
+    known = state.pop("_report_row")
+    assert known, "the fit pass should hand its aggregates to the report"
+
+    class Data:
+        def __init__(self, frame):
+            self.frame, self.name = frame, "x"
+
+    batched = _reports(transform, [Data(train), Data(other)], state, params, known)
+    assert batched == [transform.report(f, state, params) for f in (train, other)]

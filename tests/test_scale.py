@@ -184,3 +184,34 @@ def test_property_power_and_quantile_match_sklearn(xs: list, method: str) -> Non
             state = fit_scale(frame.lazy(), method="quantile", n_quantiles=10, quantile_output=output)
         expected = sk.transform(x)
     np.testing.assert_allclose(_scaled(frame, state, ["x"]), expected, rtol=1e-9, atol=1e-9, equal_nan=True)
+
+
+@pytest.mark.parametrize(
+    "kind", ["shuffled", "sorted", "narrow_late", "wide_late", "heavy_tail", "constant_head"]
+)
+def test_one_pass_moments_match_exact_two_pass(kind: str, monkeypatch) -> None:
+    """The guessed window (from the first rows) keeps the exact-sum result, or falls back to a second pass."""
+    from mlprep.steps import _columns
+
+    monkeypatch.setattr(_columns, "SAMPLE_ROWS", 100)
+    second_passes = []
+    exact = _columns.exact_moments
+    monkeypatch.setattr(_columns, "exact_moments", lambda f, cols, **kw: (second_passes.extend(cols), exact(f, cols, **kw))[1])
+    rng = np.random.default_rng(7)
+    x = {
+        "shuffled": rng.normal(5.0, 3.0, 5_000),
+        "sorted": np.sort(rng.normal(1e6, 1e-3, 5_000)),  # the head sees a sliver of the range
+        "narrow_late": np.concatenate([rng.normal(0, 1e6, 100), rng.normal(0, 1e-3, 4_900)]),
+        "wide_late": np.concatenate([rng.normal(0, 1e-3, 100), rng.normal(0, 1e6, 4_900)]),  # outside the window
+        "heavy_tail": rng.standard_cauchy(5_000),
+        "constant_head": np.concatenate([np.full(100, 2.5), rng.normal(2.5, 1.0, 4_900)]),
+    }[kind]
+    frame = pl.LazyFrame({"x": x})
+    one = _columns.OnePassMoments(frame, {"x": pl.col("x")})
+    row = frame.select(one.exprs()).collect().row(0, named=True) if one.exprs() else {}
+    mean, var = one.result(row, {"x": (float(x.min()), float(x.max()))})["x"]
+    if kind != "heavy_tail":  # a Cauchy tail may or may not leave the window: either way the result is exact
+        assert second_passes == (["x"] if kind == "wide_late" else [])
+    exact_mean, exact_var = exact(frame, {"x": (pl.col("x"), float(x.min()), float(x.max()))})["x"]
+    np.testing.assert_allclose([mean, var], [exact_mean, exact_var], rtol=1e-12, atol=1e-12 * max(1.0, abs(exact_mean)))
+    np.testing.assert_allclose([mean, var], [np.mean(x), np.var(x)], rtol=1e-9, atol=1e-9)

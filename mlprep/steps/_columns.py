@@ -90,6 +90,55 @@ def _scale_exponent(bound: float) -> int:
     return max(-1000, min(1000, 62 - exponent))
 
 
+#: Rows of the head sample that guesses the range of a column for one-pass moments.
+SAMPLE_ROWS = 65_536
+#: The guessed window is the sample's half-range widened by 2**WINDOW_MARGIN on each side.
+WINDOW_MARGIN = 8
+#: A guess is kept only if the data's own half-range is at least 2**-WINDOW_SLACK of the window's
+#: (so the fixed-point resolution stays below 2**-(62 - WINDOW_SLACK) of the data's spread).
+WINDOW_SLACK = 16
+
+
+def _moment_plan(lo: float, hi: float) -> tuple[float, float, int, int]:
+    """(center, half, k1, k2) for values in [lo, hi]: deviations from the center scaled by 2**k1 fit 62 bits."""
+    lo, hi = float(lo), float(hi)
+    center = lo / 2 + hi / 2
+    half = max(hi - center, center - lo)
+    if not half > 0:
+        return center, 0.0, 0, 0
+    return center, half, _scale_exponent(half), (_scale_exponent(half * half) if half * half > 0 else 0)
+
+
+def _moment_exprs(name: str, expr: pl.Expr, plan: tuple[float, float, int, int], *, variance: bool, prefix: str = "") -> list[pl.Expr]:
+    center, half, k1, k2 = plan
+    out = [expr.count().alias(f"{prefix}n:{name}")]
+    if not half > 0:
+        return out
+    d = expr - center
+    out.append((d * (2.0**k1)).round().cast(pl.Int128, strict=False).sum().alias(f"{prefix}s1:{name}"))
+    if variance:
+        out.append((d * d * (2.0**k2)).round().cast(pl.Int128, strict=False).sum().alias(f"{prefix}s2:{name}"))
+    return out
+
+
+def _moments_from(row: Mapping[str, Any], name: str, plan: tuple[float, float, int, int], *, variance: bool, prefix: str = "") -> tuple[float, float] | None:
+    from fractions import Fraction
+
+    center, half, k1, k2 = plan
+    n = row[f"{prefix}n:{name}"]
+    if not n:
+        return None
+    if not half > 0:
+        return (center, 0.0)
+    mean_d = Fraction(int(row[f"{prefix}s1:{name}"])) / (Fraction(2) ** k1) / n
+    mean = float(Fraction(center) + mean_d)
+    var = 0.0
+    if variance:
+        mean_sq = Fraction(int(row[f"{prefix}s2:{name}"])) / (Fraction(2) ** k2) / n
+        var = float(max(mean_sq - mean_d * mean_d, Fraction(0)))
+    return (mean, var)
+
+
 def exact_moments(
     frame: pl.LazyFrame, columns: Mapping[str, tuple[pl.Expr, float, float]], *, variance: bool = True
 ) -> dict[str, tuple[float, float]]:
@@ -103,39 +152,78 @@ def exact_moments(
     mean = c + Σd/n and var = Σd²/n - (Σd/n)² are then evaluated in exact rational arithmetic.
     One streaming pass of aggregates.
     """
-    from fractions import Fraction
-
-    exprs: list[pl.Expr] = []
-    plans: dict[str, tuple[float, int, int]] = {}
-    for name, (expr, lo, hi) in columns.items():
-        lo, hi = float(lo), float(hi)
-        center = lo / 2 + hi / 2
-        half = max(hi - center, center - lo)
-        if not half > 0:
-            plans[name] = (center, 0, 0)
-            exprs.append(expr.count().alias(f"n:{name}"))
-            continue
-        k1 = _scale_exponent(half)
-        k2 = _scale_exponent(half * half) if half * half > 0 else 0
-        d = expr - center
-        plans[name] = (center, k1, k2)
-        exprs += [expr.count().alias(f"n:{name}"), (d * (2.0**k1)).round().cast(pl.Int128).sum().alias(f"s1:{name}")]
-        if variance:
-            exprs.append((d * d * (2.0**k2)).round().cast(pl.Int128).sum().alias(f"s2:{name}"))
+    plans = {name: _moment_plan(lo, hi) for name, (_, lo, hi) in columns.items()}
+    exprs = [e for name, (expr, _, _) in columns.items() for e in _moment_exprs(name, expr, plans[name], variance=variance)]
     row = frame.select(exprs).collect(engine="streaming").row(0, named=True) if exprs else {}
     out: dict[str, tuple[float, float]] = {}
-    for name, (center, k1, k2) in plans.items():
-        n = row[f"n:{name}"]
-        if not n:
-            continue  # no value (e.g. every row dropped): the caller reports it
-        if f"s1:{name}" not in row:
-            out[name] = (center, 0.0)
-            continue
-        mean_d = Fraction(int(row[f"s1:{name}"])) / (Fraction(2) ** k1) / n
-        mean = float(Fraction(center) + mean_d)
-        var = 0.0
-        if variance:
-            mean_sq = Fraction(int(row[f"s2:{name}"])) / (Fraction(2) ** k2) / n
-            var = float(max(mean_sq - mean_d * mean_d, Fraction(0)))
-        out[name] = (mean, var)
+    for name, plan in plans.items():
+        result = _moments_from(row, name, plan, variance=variance)
+        if result is not None:  # None: no value (e.g. every row dropped), the caller reports it
+            out[name] = result
     return out
+
+
+class OnePassMoments:
+    """Exact moments folded into another single pass, with the fixed-point window guessed up front.
+
+    :func:`exact_moments` needs each column's min and max, i.e. a pass before its own. Here the
+    window is guessed from the min and max of the first :data:`SAMPLE_ROWS` rows (a cheap,
+    deterministic read), widened by 2**WINDOW_MARGIN, and the Int128 sums run in the caller's
+    pass next to its min/max aggregates. :meth:`result` keeps a column's sums only if its true
+    min and max lie inside the window and its spread is not tiny next to it (so the resolution
+    is as good as :func:`exact_moments`'s to within 2**WINDOW_SLACK); any other column gets a
+    second pass with :func:`exact_moments`. Every decision depends on the data only, never on
+    thread count or batch order, so results stay byte-identical across threads.
+    """
+
+    PREFIX = "\0m"
+
+    def __init__(self, frame: pl.LazyFrame, columns: Mapping[str, pl.Expr], *, variance: bool = True) -> None:
+        self.frame, self.columns, self.variance = frame, dict(columns), variance
+        sample = (
+            frame.head(SAMPLE_ROWS).select([e for name, expr in self.columns.items() for e in (expr.min().alias(f"lo:{name}"), expr.max().alias(f"hi:{name}"))])
+            .collect(engine="streaming").row(0, named=True)
+            if self.columns else {}
+        )
+        self.plans: dict[str, tuple[float, float, int, int]] = {}
+        for name in self.columns:
+            lo, hi = sample[f"lo:{name}"], sample[f"hi:{name}"]
+            if lo is None or hi is None or not (math.isfinite(lo) and math.isfinite(hi)):
+                continue
+            center, half, _, _ = _moment_plan(lo, hi)
+            window = half * 2.0**WINDOW_MARGIN if half > 0 else max(abs(center), 1.0) * 2.0**WINDOW_MARGIN
+            if not math.isfinite(center - window) or not math.isfinite(center + window):
+                continue
+            self.plans[name] = _moment_plan(center - window, center + window)
+
+    def exprs(self) -> list[pl.Expr]:
+        """Aggregates to add to the caller's single pass."""
+        return [e for name, plan in self.plans.items() for e in _moment_exprs(name, self.columns[name], plan, variance=self.variance, prefix=self.PREFIX)]
+
+    def result(
+        self, row: Mapping[str, Any], bounds: Mapping[str, tuple[Any, Any]], *, names: Sequence[str] | None = None
+    ) -> dict[str, tuple[float, float]]:
+        """Mean and variance per column (of ``names``, default all) from the pass's ``row`` and each column's true (min, max)."""
+        out: dict[str, tuple[float, float]] = {}
+        redo: dict[str, tuple[pl.Expr, float, float]] = {}
+        for name in self.columns if names is None else names:
+            expr = self.columns[name]
+            lo, hi = bounds[name]
+            if lo is None or hi is None:
+                continue  # no value: the caller reports it
+            if float(lo) == float(hi):
+                out[name] = (float(lo), 0.0)  # a constant column (exact_moments gives the same)
+                continue
+            plan = self.plans.get(name)
+            if plan is not None:
+                center, window, _, _ = plan
+                spread = float(hi) / 2 - float(lo) / 2
+                inside = center - window <= lo and hi <= center + window
+                if inside and spread >= window * 2.0**-WINDOW_SLACK:
+                    result = _moments_from(row, name, plan, variance=self.variance, prefix=self.PREFIX)
+                    if result is not None:
+                        out[name] = result
+                        continue
+            redo[name] = (expr, lo, hi)
+        out.update(exact_moments(self.frame, redo, variance=self.variance))
+        return out

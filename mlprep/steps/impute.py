@@ -4,10 +4,11 @@ Missing means null, and float NaN too unless ``nan_missing=False``. Numeric colu
 imputed come out as Float64 (as scikit-learn's ``SimpleImputer`` returns floats); string and
 boolean columns keep their dtype. The fitted state is plain JSON: ``{column: fill value}``.
 
-Fitting is streaming passes of aggregates over the imputed columns: missing counts and
-min/max, then (for the mean) exact integer sums of scaled values, so the mean does not depend on
-the thread count; an exact median sorts each median column, and the most frequent value is a
-``group_by`` count per column.
+Fitting is one streaming pass of aggregates over the imputed columns: missing counts (also the
+training output's report), exact medians, and for the mean min/max with exact integer sums of
+scaled values, so the mean does not depend on the thread count (see
+``_columns.OnePassMoments``). With ``drop_rows`` the medians and means take a second pass over
+the kept rows; the most frequent value is a ``group_by`` count per column.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ import polars as pl
 
 from mlprep.errors import InputError, UsageError
 from mlprep.parsing import select_columns
-from mlprep.steps._columns import all_null_error, check_fraction, dtype_map, exact_moments, finite, is_numeric, missing
+from mlprep.steps._columns import OnePassMoments, all_null_error, check_fraction, dtype_map, exact_moments, finite, is_numeric, missing
 
 Strategy = Literal["mean", "median", "most-frequent", "constant"]
 STRATEGIES: tuple[str, ...] = ("mean", "median", "most-frequent", "constant")
@@ -109,6 +110,7 @@ def fit_impute(
     nan_missing: bool = True,
     drop_all_null: bool = False,
     where: str = "the input",
+    report_row: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     """Fit fill values on the training frame; return the JSON state :func:`apply_impute` uses.
 
@@ -128,6 +130,8 @@ def fit_impute(
         kept (NaN never enters the mean, median or mode either way).
     drop_all_null : drop a column with no value in train instead of failing.
     where : how messages name the training input.
+    report_row : when given, receives the aggregates of :func:`impute_report` on ``frame``
+        that fitting computed anyway (so reporting on the training input needs no extra pass).
 
     Example
     -------
@@ -146,15 +150,25 @@ def fit_impute(
             if name + INDICATOR_SUFFIX in schema:
                 raise InputError(f"--indicator would add {name + INDICATOR_SUFFIX!r}, but {where} already has that column; rename it first")
     means = [c for c, how in plan.items() if how == "mean"]
+    # without --drop-rows the medians come from the same single pass as the missing counts
+    medians = [c for c, how in plan.items() if how == "median"] if drop_rows is None else []
+    # ... and so do the means' exact sums, in a window guessed from the first rows
+    one_pass = OnePassMoments(frame, {c: _present(c, schema, nan_missing) for c in means}, variance=False) if drop_rows is None and means else None
     rows = frame.select(
-        pl.len().alias("rows"),
+        pl.len().alias("\0rows"),
         *[missing(c, schema[c], nan_missing=nan_missing).sum().alias(c) for c in plan],
-        *[_present(c, schema, nan_missing).min().alias(f"min:{c}") for c in means],
-        *[_present(c, schema, nan_missing).max().alias(f"max:{c}") for c in means],
+        *[_present(c, schema, nan_missing).min().alias(f"\0min:{c}") for c in means],
+        *[_present(c, schema, nan_missing).max().alias(f"\0max:{c}") for c in means],
+        *[_present(c, schema, nan_missing).median().alias(f"\0median:{c}") for c in medians],
+        *(one_pass.exprs() if one_pass is not None else []),
     )
     counts = rows.collect(engine="streaming").row(0, named=True)
-    total = counts.pop("rows")
-    bounds = {c: (counts.pop(f"min:{c}"), counts.pop(f"max:{c}")) for c in means}
+    total = counts.pop("\0rows")
+    bounds = {c: (counts.pop(f"\0min:{c}"), counts.pop(f"\0max:{c}")) for c in means}
+    known = {c: counts.pop(f"\0median:{c}") for c in medians}
+    row, counts = counts, {c: counts[c] for c in plan}
+    if report_row is not None:
+        report_row.update(counts)  # the missing counts are impute_report's aggregates
     dropped: dict[str, str] = {}
     for name, n_missing in counts.items():
         fraction = n_missing / total if total else 1.0
@@ -165,10 +179,16 @@ def fit_impute(
                 raise all_null_error(name, where)
             dropped[name] = "no value in train (--drop-all-null)"
     plan = {c: s for c, s in plan.items() if c not in dropped}
+    if one_pass is not None:
+        kept = [c for c in means if c in plan and counts[c] < total]
+        for c in kept:
+            for value, what in zip(bounds[c], ("minimum", "maximum")):
+                finite(value, column=c, what=what, where=where)
+        known.update({c: mean for c, (mean, _) in one_pass.result(row, bounds, names=kept).items()})
     fit_frame = frame
     if drop_rows is not None and plan:
         fit_frame = frame.filter(~_drop_rows_expr(list(plan), schema, drop_rows, nan_missing))
-    fill = _fit_values(fit_frame, plan, schema, bounds, fill_value=fill_value, nan_missing=nan_missing, where=where)
+    fill = _fit_values(fit_frame, plan, schema, bounds, known, fill_value=fill_value, nan_missing=nan_missing, where=where)
     return {
         "columns": dtype_map(schema, plan),
         "strategies": plan,
@@ -191,12 +211,13 @@ def _fit_values(
     plan: Mapping[str, str],
     schema: pl.Schema,
     bounds: Mapping[str, tuple[Any, Any]],
+    known: Mapping[str, Any],
     *,
     fill_value: str | None,
     nan_missing: bool,
     where: str,
 ) -> dict[str, Any]:
-    aggs = [_present(c, schema, nan_missing).median().alias(c) for c, how in plan.items() if how == "median"]
+    aggs = [_present(c, schema, nan_missing).median().alias(c) for c, how in plan.items() if how == "median" and c not in known]
     queries = [frame.select(aggs)] if aggs else []
     modes = [c for c, how in plan.items() if how == "most-frequent"]
     for c in modes:
@@ -209,12 +230,13 @@ def _fit_values(
             .head(1)
         )
     results = pl.collect_all(queries, engine="streaming") if queries else []
-    stats: dict[str, Any] = dict(results[0].row(0, named=True)) if aggs else {}
+    stats: dict[str, Any] = {c: v for c, v in known.items() if c in plan}
+    stats.update(results[0].row(0, named=True) if aggs else {})
     for c, result in zip(modes, results[1:] if aggs else results):
         stats[c] = result[c][0] if result.height else None
     means = {}
     for c, how in plan.items():
-        if how == "mean":
+        if how == "mean" and c not in known:
             lo, hi = bounds[c]
             for value, what in ((lo, "minimum"), (hi, "maximum")):
                 finite(value, column=c, what=what, where=where)
@@ -265,20 +287,34 @@ def apply_impute(frame: pl.LazyFrame, state: Mapping[str, Any]) -> pl.LazyFrame:
 
 def impute_report(frame: pl.LazyFrame, state: Mapping[str, Any]) -> dict[str, Any]:
     """What imputing ``frame`` with ``state`` does: values filled per column, rows and columns dropped."""
+    query, finish = impute_report_query(frame, state)
+    return finish(query.collect(engine="streaming").row(0, named=True) if query is not None else {})
+
+
+def impute_report_query(frame: pl.LazyFrame, state: Mapping[str, Any], known: Mapping[str, Any] | None = None):
+    """:func:`impute_report` as (one-row aggregate query or None, finish(row) -> report).
+
+    ``known`` holds aggregates already computed on ``frame`` (by the fit pass); only the others
+    are queried, so the caller can run several inputs' queries in one ``collect_all``.
+    """
     schema = frame.collect_schema()
     nan_missing = bool(state.get("nan_missing", True))
     fill = state["fill"]
-    exprs = [missing(c, schema[c], nan_missing=nan_missing).sum().alias(c) for c in fill]
+    known = known or {}
+    exprs = [missing(c, schema[c], nan_missing=nan_missing).sum().alias(c) for c in fill if c not in known]
     if state.get("drop_rows") is not None and fill:
-        exprs.append(_drop_rows_expr(list(fill), schema, float(state["drop_rows"]), nan_missing).sum().alias("__dropped"))
-    counts = frame.select(exprs).collect(engine="streaming").row(0, named=True) if exprs else {}
-    rows_dropped = int(counts.pop("__dropped", 0) or 0)
-    report: dict[str, Any] = {"missing": {c: int(v) for c, v in counts.items()}, "fill": dict(fill)}
-    if state.get("drop_rows") is not None:
-        report["rows_dropped"] = rows_dropped
-    if state.get("dropped"):
-        report["columns_dropped"] = dict(state["dropped"])
-    return report
+        exprs.append(_drop_rows_expr(list(fill), schema, float(state["drop_rows"]), nan_missing).sum().alias("\0dropped"))
+
+    def finish(row: Mapping[str, Any]) -> dict[str, Any]:
+        counts = {**known, **row}
+        report: dict[str, Any] = {"missing": {c: int(counts[c]) for c in fill}, "fill": dict(fill)}
+        if state.get("drop_rows") is not None:
+            report["rows_dropped"] = int(counts.get("\0dropped", 0) or 0)
+        if state.get("dropped"):
+            report["columns_dropped"] = dict(state["dropped"])
+        return report
+
+    return (frame.select(exprs) if exprs else None), finish
 
 
 def impute(frame: pl.LazyFrame, **options: Any) -> pl.LazyFrame:
@@ -294,7 +330,9 @@ def impute(frame: pl.LazyFrame, **options: Any) -> pl.LazyFrame:
 
 def _fit(frame: pl.LazyFrame, params: dict[str, Any]) -> dict[str, Any]:
     keys = ("cols", "strategy", "strategy_for", "fill_value", "indicator", "drop_rows", "drop_cols", "nan_missing", "drop_all_null")
-    return fit_impute(frame, where=params.get("where", "the training input"), **{k: params[k] for k in keys if k in params})
+    row: dict[str, Any] = {}
+    state = fit_impute(frame, where=params.get("where", "the training input"), report_row=row, **{k: params[k] for k in keys if k in params})
+    return {**state, "_report_row": row}  # fit_and_apply pops it: the training input's report aggregates
 
 
 def _apply(frame: pl.LazyFrame, state: dict[str, Any], params: dict[str, Any]) -> pl.LazyFrame:
@@ -308,7 +346,7 @@ def _report(frame: pl.LazyFrame, state: dict[str, Any], params: dict[str, Any]) 
 def _transform():
     from mlprep.fitting import Transform
 
-    return Transform("impute", _fit, _apply, report=_report)
+    return Transform("impute", _fit, _apply, report=_report, report_query=lambda frame, state, params, known: impute_report_query(frame, state, known))
 
 
 TRANSFORM = _transform()

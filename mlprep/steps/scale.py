@@ -8,8 +8,11 @@ relative): ``standard`` (StandardScaler, population std, a constant column scale
 (``log1p``, nothing fitted). Outputs are Float64; null and NaN are ignored when fitting and
 stay missing in the output; ±inf is an error unless ``inf_as_missing`` (then it becomes null).
 
-Fitting minmax/maxabs is one streaming pass of aggregates, standard two (min/max, then exact
-integer sums of scaled deviations, so the mean and std do not depend on thread count); robust sorts each column for
+Fitting minmax/maxabs/standard is one streaming pass of aggregates (standard: exact integer sums
+of scaled deviations, so the mean and std do not depend on thread count, in a fixed-point window
+guessed from the first rows; a column whose range leaves the window gets a second pass, see
+``_columns.OnePassMoments``). The same pass counts what each output's report needs, so the
+training input is not read again before writing; robust sorts each column for
 its exact median and quartiles; yeo-johnson and quantile collect the one column they fit
 (non-missing values only): the lambda is found by scipy's Brent optimisation exactly as
 scikit-learn does it (we call ``PowerTransformer`` on that column), and quantiles are exact over
@@ -25,7 +28,7 @@ import numpy as np
 import polars as pl
 
 from mlprep.errors import InputError, UsageError
-from mlprep.steps._columns import all_null_error, dtype_map, exact_moments, finite, numeric_columns, values
+from mlprep.steps._columns import OnePassMoments, all_null_error, dtype_map, finite, numeric_columns, values
 
 Method = Literal["standard", "minmax", "robust", "maxabs", "log", "yeo-johnson", "quantile"]
 METHODS: tuple[str, ...] = ("standard", "minmax", "robust", "maxabs", "log", "yeo-johnson", "quantile")
@@ -50,6 +53,7 @@ def fit_scale(
     inf_as_missing: bool = False,
     drop_all_null: bool = False,
     where: str = "the input",
+    report_row: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     """Fit the scaling statistics of ``method`` on the training frame; return JSON state.
 
@@ -65,6 +69,8 @@ def fit_scale(
     inf_as_missing : treat ±inf as missing (ignored when fitting, null in the output).
     drop_all_null : drop a column with no value in train instead of failing.
     where : how messages name the training input.
+    report_row : when given, receives the aggregates of :func:`scale_report` on ``frame`` that
+        fitting computed in its own pass (so the training input needs no report pass).
 
     Example
     -------
@@ -81,12 +87,18 @@ def fit_scale(
     cols = numeric_columns(schema, cols, where=where, purpose=f"scaling ({method})")
     if not cols:
         raise UsageError(f"{where} has no numeric column to scale; name them with --cols")
+    one_pass = (
+        OnePassMoments(frame, {c: values(c, schema[c], inf_as_missing=inf_as_missing) for c in cols}) if method == "standard" else None
+    )
     checks = frame.select(
         pl.len().alias("__rows"),
         *[values(c, schema[c], inf_as_missing=inf_as_missing).count().alias(f"n:{c}") for c in cols],
-        *[pl.col(c).is_infinite().sum().alias(f"inf:{c}") for c in cols if schema[c].is_float()],
+        *_report_exprs(schema, cols, method),  # ±inf counts for the check below, and the report's aggregates
         *_aggregates(method, cols, schema, inf_as_missing),
+        *(one_pass.exprs() if one_pass is not None else []),
     ).collect(engine="streaming").row(0, named=True)
+    if report_row is not None:
+        report_row.update({k: v for k, v in checks.items() if k.startswith(("missing:", "inf:", "low:"))})
     rows = checks["__rows"]
     if not inf_as_missing:
         _refuse_inf(checks, cols, where)
@@ -97,13 +109,12 @@ def fit_scale(
                 raise all_null_error(c, where)
             dropped[c] = "no value in train (--drop-all-null)"
     cols = [c for c in cols if c not in dropped]
-    if method == "standard":  # a second pass: exact, thread-independent mean and variance
+    if method == "standard":  # exact, thread-independent mean and variance (in the same pass when the window guess holds)
+        assert one_pass is not None
         for c in cols:
             finite(checks[f"min:{c}"], column=c, what="minimum", where=where)
             finite(checks[f"max:{c}"], column=c, what="maximum", where=where)
-        moments = exact_moments(
-            frame, {c: (values(c, schema[c], inf_as_missing=inf_as_missing), checks[f"min:{c}"], checks[f"max:{c}"]) for c in cols}
-        )
+        moments = one_pass.result(checks, {c: (checks[f"min:{c}"], checks[f"max:{c}"]) for c in cols})
     stats: dict[str, dict[str, float]] = {}
     for c in cols:
         n = checks[f"n:{c}"]
@@ -276,24 +287,45 @@ def _quantile(batch: pl.Series, quantiles: Sequence[float], output: str) -> pl.S
     return out.scatter(np.flatnonzero(nulls), None) if nulls.any() else out
 
 
-def scale_report(frame: pl.LazyFrame, state: Mapping[str, Any], *, where: str = "the input") -> dict[str, Any]:
-    """Check an input before scaling it (±inf, log1p domain) and count its missing values."""
-    schema = frame.collect_schema()
-    cols = list(state["stats"])
+def _report_exprs(schema: pl.Schema, cols: Sequence[str], method: str) -> list[pl.Expr]:
+    """The aggregates of :func:`scale_report` (missing, ±inf and log-domain counts per column)."""
     exprs = [values(c, schema[c]).null_count().alias(f"missing:{c}") for c in cols]
     exprs += [pl.col(c).is_infinite().sum().alias(f"inf:{c}") for c in cols if schema[c].is_float()]
-    if state["method"] == "log":
+    if method == "log":
         exprs += [(values(c, schema[c], inf_as_missing=True) <= -1).sum().alias(f"low:{c}") for c in cols]
-    counts = frame.select(exprs).collect(engine="streaming").row(0, named=True) if exprs else {}
-    if not state.get("inf_as_missing"):
-        _refuse_inf(counts, cols, where)
-    for c in cols:
-        if counts.get(f"low:{c}"):
-            raise InputError(f"column {c!r} of {where} has {counts[f'low:{c}']} value(s) <= -1, where log1p is undefined; use yeo-johnson instead")
-    report: dict[str, Any] = {"method": state["method"], "missing": {c: int(counts[f"missing:{c}"]) for c in cols}}
-    if state.get("dropped"):
-        report["columns_dropped"] = dict(state["dropped"])
-    return report
+    return exprs
+
+
+def scale_report(frame: pl.LazyFrame, state: Mapping[str, Any], *, where: str = "the input") -> dict[str, Any]:
+    """Check an input before scaling it (±inf, log1p domain) and count its missing values."""
+    query, finish = scale_report_query(frame, state, where=where)
+    return finish(query.collect(engine="streaming").row(0, named=True) if query is not None else {})
+
+
+def scale_report_query(frame: pl.LazyFrame, state: Mapping[str, Any], known: Mapping[str, Any] | None = None, *, where: str = "the input"):
+    """:func:`scale_report` as (one-row aggregate query or None, finish(row) -> report).
+
+    ``known`` holds aggregates already computed on ``frame`` (by the fit pass); only the others
+    are queried, so the caller can run several inputs' queries in one ``collect_all``.
+    """
+    schema = frame.collect_schema()
+    cols = list(state["stats"])
+    known = known or {}
+    exprs = [e for e in _report_exprs(schema, cols, state["method"]) if e.meta.output_name() not in known]
+
+    def finish(row: Mapping[str, Any]) -> dict[str, Any]:
+        counts = {**known, **row}
+        if not state.get("inf_as_missing"):
+            _refuse_inf(counts, cols, where)
+        for c in cols:
+            if counts.get(f"low:{c}"):
+                raise InputError(f"column {c!r} of {where} has {counts[f'low:{c}']} value(s) <= -1, where log1p is undefined; use yeo-johnson instead")
+        report: dict[str, Any] = {"method": state["method"], "missing": {c: int(counts[f"missing:{c}"]) for c in cols}}
+        if state.get("dropped"):
+            report["columns_dropped"] = dict(state["dropped"])
+        return report
+
+    return (frame.select(exprs) if exprs else None), finish
 
 
 def scale(frame: pl.LazyFrame, **options: Any) -> pl.LazyFrame:
@@ -307,16 +339,25 @@ def scale(frame: pl.LazyFrame, **options: Any) -> pl.LazyFrame:
     return apply_scale(frame, fit_scale(frame, **options))
 
 
+_FIT_KEYS = ("cols", "method", "quantile_output", "n_quantiles", "clip", "inf_as_missing", "drop_all_null")
+
+
+def _fit(frame: pl.LazyFrame, params: dict[str, Any]) -> dict[str, Any]:
+    row: dict[str, Any] = {}
+    state = fit_scale(frame, where=params.get("where", "the training input"), report_row=row, **{k: params[k] for k in _FIT_KEYS if k in params})
+    return {**state, "_report_row": row}  # fit_and_apply pops it: the training input's report aggregates
+
+
 def _transform():
     from mlprep.fitting import Transform
 
-    keys = ("cols", "method", "quantile_output", "n_quantiles", "clip", "inf_as_missing", "drop_all_null")
     return Transform(
         "scale",
-        lambda frame, params: fit_scale(frame, where=params.get("where", "the training input"), **{k: params[k] for k in keys if k in params}),
+        _fit,
         lambda frame, state, params: apply_scale(frame, state),
         libraries=("scikit-learn", "scipy", "numpy"),
         report=lambda frame, state, params: scale_report(frame, state),
+        report_query=lambda frame, state, params, known: scale_report_query(frame, state, known),
     )
 
 
