@@ -29,6 +29,7 @@ _LAZY = {
     "scale": "mlprep.steps.scale",
     "fit_scale": "mlprep.steps.scale",
     "apply_scale": "mlprep.steps.scale",
+    "fit_impute_and_scale": "mlprep.steps.scale",
     "bin": "mlprep.steps.binning",
     "fit_bin": "mlprep.steps.binning",
     "apply_bin": "mlprep.steps.binning",

@@ -63,6 +63,7 @@ VARIANTS: dict[str, tuple[str, list[str]]] = {
     "sample importance --reference": ("sample importance", [IN, "--reference", IN2, "--features", "amount,f0", "-o", OUT]),
     "join asof (events second)": ("join asof", [IN2, FEAT, "--by", "user_id", "--time-col", "event_time", "--feature-time-col", "snapshot_time", "-o", OUT]),
     "lineage replay (new data second)": ("lineage replay", [IN2, "--like", LIKE, "-o", OUT]),
+    "scale --impute": ("scale", [IN, IN2, "--impute", "median", "--cols", "amount,f0", "--out-dir", OUTDIR]),
 }
 CHECKS = {"check leakage", "check drift", "lineage verify"}  # exit 1 is a finding, not an error
 ENCODERS = {k for k in COMMANDS if k.startswith("encode ")}

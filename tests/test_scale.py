@@ -215,3 +215,44 @@ def test_one_pass_moments_match_exact_two_pass(kind: str, monkeypatch) -> None:
     exact_mean, exact_var = exact(frame, {"x": (pl.col("x"), float(x.min()), float(x.max()))})["x"]
     np.testing.assert_allclose([mean, var], [exact_mean, exact_var], rtol=1e-12, atol=1e-12 * max(1.0, abs(exact_mean)))
     np.testing.assert_allclose([mean, var], [np.mean(x), np.var(x)], rtol=1e-9, atol=1e-9)
+
+
+@pytest.mark.parametrize("strategy", ["mean", "median", "most-frequent", "constant"])
+@pytest.mark.parametrize("method, cls", [("standard", StandardScaler), ("minmax", MinMaxScaler), ("robust", RobustScaler)])
+def test_impute_then_scale_matches_sklearn_pipeline(train, test_rows, strategy, method, cls) -> None:
+    from sklearn.impute import SimpleImputer
+    from sklearn.pipeline import make_pipeline
+
+    from mlprep.steps.scale import fit_impute_and_scale
+
+    cols = ["amount", "f0", "f3", "f9"]  # f* have missing values
+    state = fit_impute_and_scale(train.lazy(), impute=strategy, cols=cols, method=method)
+    imputer = SimpleImputer(strategy=strategy.replace("-", "_"), fill_value=0.0 if strategy == "constant" else None)
+    sk = make_pipeline(imputer, cls()).fit(_x(train, cols))
+    scaled = _scaled(test_rows, state, cols)
+    assert not np.isnan(scaled).any()
+    _close(scaled, sk.transform(_x(test_rows, cols)))
+
+
+def test_impute_then_scale_equals_the_two_steps() -> None:
+    from mlprep.steps.impute import apply_impute, fit_impute
+    from mlprep.steps.scale import fit_impute_and_scale
+
+    frame = pl.DataFrame({"x": [1.5, None, 3.0, float("nan"), 10.0], "n": [4, None, None, 1, 2], "s": ["a", None, "b", "c", "d"]})
+    fused = apply_scale(frame.lazy(), fit_impute_and_scale(frame.lazy(), impute="median")).collect()
+    imputed = apply_impute(frame.lazy(), fit_impute(frame.lazy(), cols=["x", "n"], strategy="median")).collect()
+    assert fused.equals(apply_scale(imputed.lazy(), fit_scale(imputed.lazy())).collect())
+    assert fused["s"].to_list() == frame["s"].to_list()  # non-numeric columns are left alone
+
+
+def test_impute_then_scale_state_checks_input_dtypes_and_drops_all_null() -> None:
+    from mlprep.steps.scale import fit_impute_and_scale
+
+    frame = pl.DataFrame({"n": [1, None, 3], "empty": pl.Series([None, None, None], dtype=pl.Float64)})
+    with pytest.raises(InputError, match="'empty'"):
+        fit_impute_and_scale(frame.lazy(), impute="mean")
+    state = fit_impute_and_scale(frame.lazy(), impute="mean", drop_all_null=True)
+    assert state["columns"] == {"n": "Int64"}  # what later inputs must have, before imputing casts it
+    assert apply_scale(frame.lazy(), state).collect().columns == ["n"]
+    with pytest.raises(UsageError, match="--impute 'mode'"):
+        fit_impute_and_scale(frame.lazy(), impute="mode")

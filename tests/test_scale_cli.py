@@ -66,3 +66,30 @@ def test_bin_cli_edges_labels_and_state(splits, tmp_path) -> None:
     assert sum(m["report"]["rows_per_bin"]["amount"].values()) == test.height
     r = run_mlprep("bin", splits["train"], "-o", tmp_path / "x.parquet", "--edges", "f0=1,0")
     assert_one_line_error(r, "--edges for 'f0' must be at least two strictly increasing numbers")
+
+
+def test_impute_option_fills_then_scales_in_one_step(splits, tmp_path) -> None:
+    from sklearn.impute import SimpleImputer
+    from sklearn.pipeline import make_pipeline
+
+    out = tmp_path / "scaled"
+    cols = ["f0", "f5", "f9"]
+    r = run_mlprep("scale", splits["train"], splits["valid"], splits["test"], "--out-dir", out, "--cols", ",".join(cols), "--impute", "median", "--json")
+    assert r.returncode == 0, r.stderr
+    x = lambda p: pl.read_parquet(p).select(pl.col(cols).cast(pl.Float64).fill_null(float("nan"))).to_numpy()  # noqa: E731
+    sk = make_pipeline(SimpleImputer(strategy="median"), StandardScaler()).fit(x(splits["train"]))
+    for role in ("train", "valid", "test"):
+        np.testing.assert_allclose(x(out / f"{role}.parquet"), sk.transform(x(splits[role])), rtol=1e-9, atol=1e-9)
+    report = manifest(out / "test.parquet")["report"]
+    test_missing = pl.read_parquet(splits["test"]).select(pl.col(cols).null_count()).row(0, named=True)
+    assert report["impute"]["missing"] == test_missing and report["missing"] == {c: 0 for c in cols}
+    # the serving path: --state and lineage replay redo both fills and scaling, bit for bit
+    r = run_mlprep("scale", splits["test"], "-o", tmp_path / "again.parquet", "--state", out / "train.parquet")
+    assert r.returncode == 0, r.stderr
+    assert pl.read_parquet(tmp_path / "again.parquet").equals(pl.read_parquet(out / "test.parquet"))
+    r = run_mlprep("lineage", "replay", splits["test"], "--like", out / "test.parquet", "-o", tmp_path / "replayed.parquet")
+    assert r.returncode == 0, r.stderr
+    assert pl.read_parquet(tmp_path / "replayed.parquet").equals(pl.read_parquet(out / "test.parquet"))
+    r = run_mlprep("scale", splits["train"], "-o", tmp_path / "x.parquet", "--cols", "f0", "--fill-value", "3")
+    assert_one_line_error(r, "--fill-value only applies with --impute constant")
+    assert not (tmp_path / "x.parquet").exists()

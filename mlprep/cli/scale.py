@@ -20,6 +20,16 @@ def scale(
     n_quantiles: Annotated[int, typer.Option("--n-quantiles", help="Number of quantiles for --method quantile (at most the train row count).")] = 1000,
     clip: Annotated[bool, typer.Option("--clip", help="Clip minmax output to [0, 1] for values outside the train range (quantile output is always bounded).")] = False,
     inf_as_missing: Annotated[bool, typer.Option("--inf-as-missing", help="Treat ±inf as missing (ignored in fit, null in the output) instead of failing.")] = False,
+    impute: Annotated[
+        Optional[str],
+        typer.Option(
+            "--impute",
+            help="Fill missing values first with this train statistic (mean, median, most-frequent, constant), then scale the filled "
+            "columns: SimpleImputer + scaler in one pass per file, one output, one state.",
+            metavar="STRATEGY",
+        ),
+    ] = None,
+    fill_value: Annotated[Optional[str], typer.Option("--fill-value", help="Value for --impute constant (default 0).", metavar="V")] = None,
     drop_all_null: DropAllNull = False,
     state: options.State = None,
     allow_leakage: options.AllowLeakage = False,
@@ -30,9 +40,12 @@ def scale(
 
     Matches scikit-learn's StandardScaler, MinMaxScaler, RobustScaler, MaxAbsScaler,
     PowerTransformer (yeo-johnson) and QuantileTransformer. Outputs are Float64; null and NaN
-    are ignored in fit and stay missing. Default columns: every numeric column.
+    are ignored in fit and stay missing, unless --impute fills them first (the scaling is then
+    fitted on the filled train columns, as in a scikit-learn pipeline). Default columns: every
+    numeric column.
 
     Example: mlprep scale sample_data/transactions.parquet -o out/scaled.parquet --method standard --cols 'amount,f*'
+    Example: mlprep scale train.parquet valid.parquet test.parquet --out-dir out/scaled --impute median --cols 'f*'
     """
     from mlprep.cli import console
     from mlprep.cli.report import report_run
@@ -50,6 +63,8 @@ def scale(
         "clip": clip,
         "inf_as_missing": inf_as_missing,
         "drop_all_null": drop_all_null,
+        "impute": impute,
+        "fill_value": fill_value,
     }
 
     def prepare(train, params):

@@ -214,6 +214,10 @@ def apply_scale(frame: pl.LazyFrame, state: Mapping[str, Any]) -> pl.LazyFrame:
     >>> apply_scale(pl.LazyFrame({"x": [5.0, 20.0]}), state).collect()["x"].to_list()
     [0.5, 2.0]
     """
+    if state.get("impute") is not None:  # fitted by fit_impute_and_scale: fill first, then scale
+        from mlprep.steps.impute import apply_impute
+
+        frame = apply_impute(frame, state["impute"])
     schema = frame.collect_schema()
     method = state["method"]
     inf_as_missing = bool(state.get("inf_as_missing"))
@@ -308,6 +312,8 @@ def scale_report_query(frame: pl.LazyFrame, state: Mapping[str, Any], known: Map
     ``known`` holds aggregates already computed on ``frame`` (by the fit pass); only the others
     are queried, so the caller can run several inputs' queries in one ``collect_all``.
     """
+    if state.get("impute") is not None:
+        return _impute_and_scale_report_query(frame, state, known, where=where)
     schema = frame.collect_schema()
     cols = list(state["stats"])
     known = known or {}
@@ -328,6 +334,73 @@ def scale_report_query(frame: pl.LazyFrame, state: Mapping[str, Any], known: Map
     return (frame.select(exprs) if exprs else None), finish
 
 
+def _impute_and_scale_report_query(frame: pl.LazyFrame, state: Mapping[str, Any], known: Mapping[str, Any] | None, *, where: str):
+    """The report of a fused impute + scale: what imputing filled, then the scale checks on the filled frame."""
+    from mlprep.steps.impute import apply_impute, impute_report_query
+
+    known = known or {}
+    imputation = state["impute"]
+    impute_query, impute_finish = impute_report_query(frame, imputation, known.get("impute"))
+    scaling = {k: v for k, v in state.items() if k != "impute"}
+    scale_query, scale_finish = scale_report_query(apply_impute(frame, imputation), scaling, known.get("scale"), where=where)
+    # distinct prefixes keep the two one-row queries apart in one horizontal frame
+    queries = [q.select(pl.all().name.prefix(prefix)) for q, prefix in ((impute_query, "i\0"), (scale_query, "s\0")) if q is not None]
+
+    def finish(row: Mapping[str, Any]) -> dict[str, Any]:
+        return {**scale_finish(_unprefixed(row, "s\0")), "impute": impute_finish(_unprefixed(row, "i\0"))}
+
+    return (pl.concat(queries, how="horizontal") if queries else None), finish
+
+
+def _unprefixed(row: Mapping[str, Any], prefix: str) -> dict[str, Any]:
+    return {k[len(prefix) :]: v for k, v in row.items() if k.startswith(prefix)}
+
+
+def fit_impute_and_scale(
+    frame: pl.LazyFrame,
+    *,
+    impute: str,
+    fill_value: str | None = None,
+    cols: Sequence[str] | None = None,
+    drop_all_null: bool = False,
+    where: str = "the input",
+    report_row: dict[str, Any] | None = None,
+    **scale_options: Any,
+) -> dict[str, Any]:
+    """Fit an imputation, then the scaling on the imputed training frame: one state for both.
+
+    The same as scikit-learn's ``make_pipeline(SimpleImputer(strategy=impute), scaler)``: the
+    scaling statistics are those of the filled column. :func:`apply_scale` fills and scales in
+    one streaming map, so every file is written once instead of twice (``impute`` then
+    ``scale``). ``impute`` is a :func:`mlprep.steps.impute.fit_impute` strategy (``mean``,
+    ``median``, ``most-frequent``, ``constant`` with ``fill_value``); other options as
+    :func:`fit_scale`. ``report_row`` receives both fits' report aggregates.
+
+    Example
+    -------
+    >>> state = fit_impute_and_scale(pl.LazyFrame({"x": [1.0, None, 3.0]}), impute="mean")
+    >>> apply_scale(pl.LazyFrame({"x": [None, 3.0]}), state).collect()["x"].to_list()
+    [0.0, 1.224744871391589]
+    """
+    from mlprep.steps.impute import STRATEGIES, apply_impute, fit_impute
+
+    if impute not in STRATEGIES:
+        raise UsageError(f"--impute {impute!r} is not one of {', '.join(STRATEGIES)}")
+    method = scale_options.get("method", "standard")
+    chosen = numeric_columns(frame.collect_schema(), cols, where=where, purpose=f"scaling ({method})")
+    impute_row: dict[str, Any] = {}
+    imputation = fit_impute(
+        frame, cols=chosen, strategy=impute, fill_value=fill_value, drop_all_null=drop_all_null, where=where, report_row=impute_row  # type: ignore[arg-type]
+    )
+    scale_row: dict[str, Any] = {}
+    kept = list(imputation["fill"])
+    state = fit_scale(apply_impute(frame, imputation), cols=kept, drop_all_null=drop_all_null, where=where, report_row=scale_row, **scale_options)
+    if report_row is not None:
+        report_row.update({"impute": impute_row, "scale": scale_row})
+    # check later inputs against the columns as they arrive (before imputing casts them to Float64)
+    return {**state, "columns": imputation["columns"], "dropped": {**imputation["dropped"], **state["dropped"]}, "impute": imputation}
+
+
 def scale(frame: pl.LazyFrame, **options: Any) -> pl.LazyFrame:
     """Fit on ``frame`` and scale it (options as :func:`fit_scale`).
 
@@ -344,7 +417,14 @@ _FIT_KEYS = ("cols", "method", "quantile_output", "n_quantiles", "clip", "inf_as
 
 def _fit(frame: pl.LazyFrame, params: dict[str, Any]) -> dict[str, Any]:
     row: dict[str, Any] = {}
-    state = fit_scale(frame, where=params.get("where", "the training input"), report_row=row, **{k: params[k] for k in _FIT_KEYS if k in params})
+    options = {k: params[k] for k in _FIT_KEYS if k in params}
+    where = params.get("where", "the training input")
+    if params.get("fill_value") is not None and params.get("impute") != "constant":
+        raise UsageError("--fill-value only applies with --impute constant")
+    if params.get("impute"):
+        state = fit_impute_and_scale(frame, impute=params["impute"], fill_value=params.get("fill_value"), where=where, report_row=row, **options)
+    else:
+        state = fit_scale(frame, where=where, report_row=row, **options)
     return {**state, "_report_row": row}  # fit_and_apply pops it: the training input's report aggregates
 
 
