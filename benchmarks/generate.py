@@ -15,6 +15,8 @@ Files per size:
 - ``splits/{train,valid,test}.parquet``: a 70/15/15 split by ``event_time``, the input of the
   impute + scale and drift benchmarks (made here with polars, so those benchmarks do not depend
   on ``mlprep split``).
+- ``halves/{first,second}.parquet``: the first and the last half of the rows (two 5M-row files at
+  10M rows), the reference and current data of the drift benchmark.
 - ``features.parquet``: ``rows // 10`` feature rows (``user_id``, ``event_time``, ``feat_amount``,
   ``feat_score``) for the as-of join.
 - ``smote.parquet`` (under ``benchmarks/data/smote-<n>/``): ``f0..f9`` (nulls filled with each
@@ -116,6 +118,16 @@ def write_splits(raw: Path, out_dir: Path) -> dict[str, Path]:
     return paths
 
 
+def write_halves(raw: Path, out_dir: Path, rows: int) -> dict[str, Path]:
+    """The first and the last half of the raw rows, as two files (drift's reference and current)."""
+    half = rows // 2
+    parts = {"first": (0, half), "second": (half, rows - half)}
+    paths = {name: out_dir / f"{name}.parquet" for name in parts}
+    for name, (offset, length) in parts.items():
+        _atomic(paths[name], lambda tmp, o=offset, n=length: pl.scan_parquet(raw).slice(o, n).sink_parquet(tmp, compression="zstd"))
+    return paths
+
+
 def write_features(raw: Path, path: Path, rows: int) -> Path:
     """Feature rows for the as-of join: the first ``rows`` transactions' user, time and two values."""
     lf = pl.scan_parquet(raw).head(rows).select(
@@ -137,15 +149,18 @@ def write_smote_input(raw: Path, path: Path, rows: int) -> Path:
 def prepare(rows: int, *, smote_rows: int = 1_000_000, data_dir: Path = DATA, need: set[str] | None = None) -> dict[str, Path]:
     """Make (or find cached) every input file the benchmarks need; return their paths.
 
-    ``need`` limits the work to some of ``raw``, ``splits``, ``features``, ``smote``, ``tiny``.
+    ``need`` limits the work to some of ``raw``, ``splits``, ``halves``, ``features``, ``smote``, ``tiny``.
     """
-    need = need or {"raw", "splits", "features", "smote", "tiny"}
+    need = need or {"raw", "splits", "halves", "features", "smote", "tiny"}
     base = data_dir / str(rows)
     paths: dict[str, Path] = {"raw": base / "transactions.parquet"}
     write_transactions(paths["raw"], rows)
     if "splits" in need:
         split_paths = write_splits(paths["raw"], base / "splits")
         paths.update({f"split_{k}": v for k, v in split_paths.items()})
+    if "halves" in need:
+        half_paths = write_halves(paths["raw"], base / "halves", rows)
+        paths.update({f"half_{k}": v for k, v in half_paths.items()})
     if "features" in need:
         paths["features"] = write_features(paths["raw"], base / "features.parquet", max(1, rows // 10))
     if "smote" in need:

@@ -325,7 +325,8 @@ def main(argv: list[str] | None = None) -> int:
                      "scratch": str(args.scratch or args.data_dir / "out"),
                      "raw": paths["raw"], "features": paths.get("features", ""), "smote": paths.get("smote", ""),
                      "tiny": paths.get("tiny", ""), "train": paths.get("split_train", ""),
-                     "valid": paths.get("split_valid", ""), "test": paths.get("split_test", "")}
+                     "valid": paths.get("split_valid", ""), "test": paths.get("split_test", ""),
+                     "first": paths.get("half_first", ""), "second": paths.get("half_second", "")}
     if "pipeline" in needs:
         prepare_pipeline(context, args.data_dir / str(args.rows))
     summaries = []
