@@ -42,6 +42,8 @@ def test_prepare_is_deterministic_cached_and_consistent(tmp_path):
     assert sum(len(s) for s in splits) == 6_000
     assert splits[0]["event_time"].max() < splits[1]["event_time"].min()
     assert splits[1]["event_time"].max() < splits[2]["event_time"].min()
+    halves = [pl.read_parquet(a[f"half_{h}"]) for h in ("first", "second")]
+    assert pl.concat(halves).equals(pl.read_parquet(a["raw"])) and len(halves[0]) == 3_000
     assert pl.read_parquet(a["features"]).columns == ["user_id", "event_time", "feat_amount", "feat_score"]
     smote = pl.read_parquet(a["smote"])
     assert smote.shape == (2_000, 11) and smote.null_count().sum_horizontal().item() == 0
@@ -134,7 +136,7 @@ def test_op_selection_and_argument_expansion():
         ["m", "verify", "x", "y", "o/a"]
     # every variant's template only uses placeholders the runner provides
     known = {"py": "", "mlprep": "", "v": "", "out": "", "raw": "", "features": "", "smote": "", "tiny": "",
-             "train": "", "valid": "", "test": "", "verify_outputs": [], "verify_files": []}
+             "train": "", "valid": "", "test": "", "first": "", "second": "", "verify_outputs": [], "verify_files": []}
     for op in catalogue:
         for variant in op.variants:
             for command in variant.commands:
