@@ -23,6 +23,7 @@ from mlprep.steps.encode import (
     fit_onehot,
     fit_ordinal,
     report_onehot,
+    report_vocabulary,
 )
 
 RNG = np.random.default_rng(7)
@@ -71,6 +72,28 @@ def test_onehot_unseen_goes_to_infrequent_or_zeros_and_is_reported() -> None:
     plain = fit_onehot(train, cols=["c"])
     assert apply_onehot(test, plain).collect().rows() == [(1, 0, 0), (0, 0, 0), (0, 0, 0), (0, 1, 0), (0, 0, 0)]
     assert report_onehot(test, plain)["columns"]["c"]["unseen_to"] == "all zeros"
+
+
+@pytest.mark.parametrize("method", ["onehot", "ordinal", "count"])
+def test_reports_of_a_run_count_unseen_values_per_input(method: str, tmp_path) -> None:
+    from mlprep.fitting import fit_and_apply, get_transform
+
+    pl.DataFrame({"c": ["a", "a", "b", None]}).write_parquet(tmp_path / "train.parquet")
+    pl.DataFrame({"c": ["a", "new", "new", None, "other"]}).write_parquet(tmp_path / "test.parquet")
+    params = {"cols": ["c"]}
+    _, manifests, _ = fit_and_apply(get_transform(f"encode.{method}"), params, [str(tmp_path / "train.parquet"), str(tmp_path / "test.parquet")],
+                                    out_dir=str(tmp_path / "out"), allow_leakage=True)
+    train_report, test_report = (m.report["columns"]["c"] for m in manifests)
+    assert (train_report["unseen_values"], train_report["unseen_rows"]) == (0, 0)  # taken from fit, not a second pass
+    assert (test_report["unseen_values"], test_report["unseen_rows"]) == (2, 3)  # null was a train category (ordinal codes it)
+    state = manifests[0].state
+    again = report_onehot(pl.scan_parquet(tmp_path / "test.parquet"), state) if method == "onehot" else report_vocabulary(pl.scan_parquet(tmp_path / "test.parquet"), state)
+    assert again["columns"]["c"] == test_report
+
+
+def test_unseen_null_counts_as_a_value_when_train_had_none() -> None:
+    report = report_onehot(pl.LazyFrame({"c": ["a", None, None, "z"]}), fit_onehot(pl.LazyFrame({"c": ["a"]}), cols=["c"]))["columns"]["c"]
+    assert (report["unseen_values"], report["unseen_rows"]) == (2, 3)
 
 
 def test_onehot_numeric_column_is_cast_to_text() -> None:

@@ -30,7 +30,7 @@ Example
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any, Literal
 
 from mlprep.errors import InputError, UsageError, missing_column
@@ -145,22 +145,47 @@ def _value_expr(text: "pl.Expr", values: Sequence[str | None], codes: Sequence[A
     return text.replace_strict(list(values), list(codes), default=default, return_dtype=dtype)
 
 
+def unseen_exprs(known: dict[str, list[str | None]]) -> list["pl.Expr"]:
+    """One-row aggregates: per column, the rows and distinct values (null included) not in ``known``."""
+    exprs = []
+    for col, values in known.items():
+        text = as_text(col)
+        # is_in gives null for a null value: null is seen exactly when train had it as a category
+        seen = text.is_in([v for v in values if v is not None]).fill_null(None in values)
+        exprs += [(~seen).sum().alias(f"unseen_rows:{col}"), text.filter(~seen).n_unique().alias(f"unseen_values:{col}")]
+    return exprs
+
+
+def unseen_counts(row: dict[str, Any], cols: Sequence[str]) -> dict[str, dict[str, int]]:
+    """The row of :func:`unseen_exprs` as ``{col: {"unseen_values": …, "unseen_rows": …}}``."""
+    return {c: {"unseen_values": int(row[f"unseen_values:{c}"]), "unseen_rows": int(row[f"unseen_rows:{c}"])} for c in cols}
+
+
+def fit_input_unseen(cols: Sequence[str]) -> dict[str, int]:
+    """:func:`unseen_exprs`' row for the training input itself: every train value is a train category."""
+    return {f"{what}:{c}": 0 for c in cols for what in ("unseen_rows", "unseen_values")}
+
+
 def unseen_report(frame: "pl.LazyFrame", known: dict[str, list[str | None]]) -> dict[str, dict[str, int]]:
     """Per column: distinct values and rows that ``known`` (the train categories) lacks."""
-    import polars as pl
-
-    cols = list(known)
-    if not cols:
+    if not known:
         return {}
-    lazies = [frame.select(as_text(c).alias("value")).group_by("value").len() for c in cols]
-    results = pl.collect_all(lazies, engine="streaming")
-    out = {}
-    for col, table in zip(cols, results):
-        seen = set(known[col])
-        mask = [v not in seen for v in table["value"].to_list()]
-        unseen = table.filter(pl.Series(mask, dtype=pl.Boolean))
-        out[col] = {"unseen_values": unseen.height, "unseen_rows": int(unseen["len"].sum())}
-    return out
+    return unseen_counts(frame.select(unseen_exprs(known)).collect(engine="streaming").row(0, named=True), list(known))
+
+
+def unseen_report_query(known: dict[str, list[str | None]], finish: Callable[[dict[str, dict[str, int]]], dict[str, Any]]):
+    """A ``Transform.report_query`` for a report built from unseen counts: ``finish(unseen) -> report``.
+
+    Aggregates already ``known`` for the input (the training input's, from :func:`fit_input_unseen`)
+    are not queried again.
+    """
+
+    def query(frame: "pl.LazyFrame", already: dict[str, Any] | None):
+        already = already or {}
+        exprs = [e for e in unseen_exprs(known) if e.meta.output_name() not in already]
+        return (frame.select(exprs) if exprs else None), lambda row: finish(unseen_counts({**already, **row}, list(known)))
+
+    return query
 
 
 # ---- one-hot -------------------------------------------------------------------------------
@@ -321,7 +346,14 @@ def apply_onehot(frame: "pl.LazyFrame", state: dict[str, Any], *, keep: bool = F
 
 def report_onehot(frame: "pl.LazyFrame", state: dict[str, Any]) -> dict[str, Any]:
     """Per column: output columns, infrequent categories, and unseen values/rows in ``frame``."""
-    unseen = unseen_report(frame, {c: e["categories"] for c, e in state["encoders"].items()})
+    return _onehot_report(state, unseen_report(frame, _onehot_known(state)))
+
+
+def _onehot_known(state: dict[str, Any]) -> dict[str, list[str | None]]:
+    return {c: e["categories"] for c, e in state["encoders"].items()}
+
+
+def _onehot_report(state: dict[str, Any], unseen: dict[str, dict[str, int]]) -> dict[str, Any]:
     out = {}
     for col, enc in state["encoders"].items():
         has_infrequent = any(o.get("infrequent") for o in enc["outputs"])
@@ -434,25 +466,45 @@ def apply_counts(frame: "pl.LazyFrame", state: dict[str, Any], *, normalize: boo
 
 def report_vocabulary(frame: "pl.LazyFrame", state: dict[str, Any]) -> dict[str, Any]:
     """Per column: train categories and the values/rows of ``frame`` unseen in train."""
-    known = {c: [*e["categories"], *([None] if state.get("nulls") else [])] for c, e in state["encoders"].items()}
-    unseen = unseen_report(frame, known)
+    return _vocabulary_report(state, unseen_report(frame, _vocabulary_known(state)))
+
+
+def _vocabulary_known(state: dict[str, Any]) -> dict[str, list[str | None]]:
+    # ordinal keeps null out of its categories but codes it: null is never unseen there
+    return {c: [*e["categories"], *([None] if state.get("nulls") else [])] for c, e in state["encoders"].items()}
+
+
+def _vocabulary_report(state: dict[str, Any], unseen: dict[str, dict[str, int]]) -> dict[str, Any]:
     return {"columns": {c: {"categories": len(e["categories"]), **unseen[c]} for c, e in state["encoders"].items()}}
 
 
 # ---- Transform adapters (registered in mlprep.fitting.TRANSFORMS) ------------------------------
 
 
+def _with_fit_input_report(state: dict[str, Any]) -> dict[str, Any]:
+    # fit_and_apply pops it: the training input has no unseen category, so its report needs no pass
+    return {**state, "_report_row": fit_input_unseen(list(state["encoders"]))}
+
+
 def _onehot_fit(frame: "pl.LazyFrame", params: dict[str, Any]) -> dict[str, Any]:
-    return fit_onehot(frame, cols=params["cols"], min_frequency=params.get("min_frequency"),
-                      max_categories=params.get("max_categories"), drop=params.get("drop"))
+    return _with_fit_input_report(fit_onehot(frame, cols=params["cols"], min_frequency=params.get("min_frequency"),
+                                             max_categories=params.get("max_categories"), drop=params.get("drop")))
 
 
 def _ordinal_fit(frame: "pl.LazyFrame", params: dict[str, Any]) -> dict[str, Any]:
-    return fit_ordinal(frame, cols=params["cols"], order=params.get("order", "lexical"), nulls=params.get("nulls", "code"))
+    return _with_fit_input_report(fit_ordinal(frame, cols=params["cols"], order=params.get("order", "lexical"), nulls=params.get("nulls", "code")))
 
 
 def _counts_fit(frame: "pl.LazyFrame", params: dict[str, Any]) -> dict[str, Any]:
-    return fit_counts(frame, cols=params["cols"])
+    return _with_fit_input_report(fit_counts(frame, cols=params["cols"]))
+
+
+def _onehot_report_query(frame: "pl.LazyFrame", state: dict[str, Any], params: dict[str, Any], known: dict[str, Any] | None):
+    return unseen_report_query(_onehot_known(state), lambda unseen: _onehot_report(state, unseen))(frame, known)
+
+
+def _vocabulary_report_query(frame: "pl.LazyFrame", state: dict[str, Any], params: dict[str, Any], known: dict[str, Any] | None):
+    return unseen_report_query(_vocabulary_known(state), lambda unseen: _vocabulary_report(state, unseen))(frame, known)
 
 
 def _make_transforms() -> dict[str, Any]:
@@ -463,21 +515,25 @@ def _make_transforms() -> dict[str, Any]:
             "encode.onehot", _onehot_fit,
             lambda f, s, p: apply_onehot(f, s, keep=p.get("keep", False)),
             report=lambda f, s, p: report_onehot(f, s),
+            report_query=_onehot_report_query,
         ),
         "ordinal": Transform(
             "encode.ordinal", _ordinal_fit,
             lambda f, s, p: apply_ordinal(f, s, keep=p.get("keep", False)),
             report=lambda f, s, p: report_vocabulary(f, s),
+            report_query=_vocabulary_report_query,
         ),
         "count": Transform(
             "encode.count", _counts_fit,
             lambda f, s, p: apply_counts(f, s, keep=p.get("keep", False)),
             report=lambda f, s, p: report_vocabulary(f, s),
+            report_query=_vocabulary_report_query,
         ),
         "frequency": Transform(
             "encode.frequency", _counts_fit,
             lambda f, s, p: apply_counts(f, s, normalize=True, keep=p.get("keep", False)),
             report=lambda f, s, p: report_vocabulary(f, s),
+            report_query=_vocabulary_report_query,
         ),
     }
 
