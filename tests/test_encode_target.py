@@ -5,6 +5,8 @@ from __future__ import annotations
 import numpy as np
 import polars as pl
 import pytest
+from hypothesis import assume, given, settings
+from hypothesis import strategies as st
 from sklearn.preprocessing import TargetEncoder
 
 from mlprep.errors import ColumnNotFoundError, InputError, UsageError
@@ -43,11 +45,7 @@ def test_equals_sklearn_transform_and_fit_transform(kind: str, smooth) -> None:
     test_x = enc.transform(_sk(TEST))
     # transform: the full-train encodings, unseen → target mean
     ours_test = apply_target(pl.LazyFrame({"c": TEST}), state).collect().to_numpy()
-    np.testing.assert_allclose(ours_test, test_x, rtol=1e-12, atol=1e-12)
-    if kind != "continuous" and smooth in ("auto", 0.0):
-        # integer class counts give the very same floats; a fixed smooth > 0 or a continuous
-        # target differ only by summation order (scikit-learn adds row by row)
-        assert np.array_equal(ours_test, test_x)
+    assert np.array_equal(ours_test, test_x)  # the very same floats, not merely close
     # fit_transform on the same folds: to 1e-9
     ours_train = cross_fit_target(train, state).collect()
     assert ours_train.columns[-1] == "y"
@@ -115,3 +113,17 @@ def test_unseen_and_null_categories() -> None:
 def test_bad_input(frame: pl.LazyFrame, kwargs: dict, error: type, match: str) -> None:
     with pytest.raises(error, match=match):
         fit_target(frame, **{"cols": ["c"], "target": "y", **kwargs})
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    rows=st.lists(st.tuples(st.sampled_from(["a", "b", "c", None]), st.floats(-1e6, 1e6, allow_nan=False)), min_size=2, max_size=60),
+    smooth=st.sampled_from(["auto", 0.0, 0.3, 25.0]),
+)
+def test_property_transform_is_bit_identical_to_sklearn(rows, smooth) -> None:
+    cats, y = [r[0] for r in rows], np.array([r[1] for r in rows], dtype=np.float64)
+    assume(len(set(y)) > 2 and np.any(y != np.round(y)))  # a continuous target for both
+    state = fit_target(pl.LazyFrame({"c": cats, "y": y}), cols=["c"], target="y", smooth=smooth)
+    enc = TargetEncoder(smooth=smooth, target_type="continuous").fit(_sk(cats), y)
+    probe = ["a", "b", "c", None, "unseen"]
+    assert np.array_equal(apply_target(pl.LazyFrame({"c": probe}), state).collect().to_numpy(), enc.transform(_sk(probe)))
