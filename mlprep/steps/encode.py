@@ -309,8 +309,9 @@ def fit_onehot(
 def apply_onehot(frame: "pl.LazyFrame", state: dict[str, Any], *, keep: bool = False) -> "pl.LazyFrame":
     """One-hot encode with fitted state; unseen categories go to ``<col>__infrequent`` or all zeros.
 
-    Streams: each column is mapped once to an integer code, and every output is a UInt8
-    comparison of that code (1 or 0, never null).
+    Streams: every output is a UInt8 comparison of the column's text with one category (1 or 0,
+    never null); the infrequent output flags text in none of the frequent categories. (Mapping to
+    an integer code first with ``replace_strict`` doubles peak memory: it does not stream.)
 
     Example
     -------
@@ -322,26 +323,23 @@ def apply_onehot(frame: "pl.LazyFrame", state: dict[str, Any], *, keep: bool = F
     import polars as pl
 
     names = frame.collect_schema().names()
-    codes = []
     outputs: dict[str, list[pl.Expr]] = {}
     new_names = []
-    for i, (col, enc) in enumerate(state["encoders"].items()):
-        code = f"__mlprep_code_{i}"
-        frequent = enc["frequent"]
-        # code k for the k-th frequent category, -1 for anything else (infrequent or unseen)
-        codes.append(_value_expr(as_text(col), frequent, list(range(len(frequent))), default=-1, dtype=pl.Int32).alias(code))
-        position = {v: k for k, v in enumerate(frequent)}
+    for col, enc in state["encoders"].items():
+        text, frequent = as_text(col), enc["frequent"]
         exprs = []
         for out in enc["outputs"]:
-            if out.get("infrequent"):
-                expr = pl.col(code) == -1
+            if out.get("infrequent"):  # none of the frequent categories (null is one only if train had it)
+                expr = ~text.is_in([v for v in frequent if v is not None]).fill_null(None in frequent)
+            elif out["value"] is None:
+                expr = text.is_null()
             else:
-                expr = pl.col(code) == position[out["value"]]
+                expr = (text == out["value"]).fill_null(False)
             exprs.append(expr.cast(pl.UInt8).alias(out["name"]))
             new_names.append(out["name"])
         outputs[col] = exprs
     check_output_names(names, new_names, dropped=[] if keep else list(state["encoders"]), step="encode onehot")
-    return frame.with_columns(codes).select(place_outputs(names, outputs, keep=keep))
+    return frame.select(place_outputs(names, outputs, keep=keep))
 
 
 def report_onehot(frame: "pl.LazyFrame", state: dict[str, Any]) -> dict[str, Any]:
