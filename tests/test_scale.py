@@ -242,6 +242,9 @@ def test_impute_then_scale_equals_the_two_steps() -> None:
     fused = apply_scale(frame.lazy(), fit_impute_and_scale(frame.lazy(), impute="median")).collect()
     imputed = apply_impute(frame.lazy(), fit_impute(frame.lazy(), cols=["x", "n"], strategy="median")).collect()
     assert fused.equals(apply_scale(imputed.lazy(), fit_scale(imputed.lazy())).collect())
+    for method in ("minmax", "robust"):
+        fused = apply_scale(frame.lazy(), fit_impute_and_scale(frame.lazy(), impute="median", method=method)).collect()
+        assert fused.equals(apply_scale(imputed.lazy(), fit_scale(imputed.lazy(), method=method)).collect())
     assert fused["s"].to_list() == frame["s"].to_list()  # non-numeric columns are left alone
 
 
@@ -256,3 +259,22 @@ def test_impute_then_scale_state_checks_input_dtypes_and_drops_all_null() -> Non
     assert apply_scale(frame.lazy(), state).collect().columns == ["n"]
     with pytest.raises(UsageError, match="--impute 'mode'"):
         fit_impute_and_scale(frame.lazy(), impute="mode")
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    xs=st.lists(st.one_of(st.none(), st.just(float("nan")), st.floats(-1e6, 1e6, allow_nan=False)), min_size=1, max_size=40),
+    strategy=st.sampled_from(["mean", "median", "most-frequent", "constant"]),
+)
+def test_property_fill_and_standardise_matches_sklearn_pipeline(xs: list, strategy: str) -> None:
+    from sklearn.impute import SimpleImputer
+    from sklearn.pipeline import make_pipeline
+
+    from mlprep.steps.scale import fit_impute_and_scale
+
+    frame = pl.DataFrame({"x": xs}, schema={"x": pl.Float64})
+    assume(frame["x"].fill_nan(None).drop_nulls().len() > 0)
+    state = fit_impute_and_scale(frame.lazy(), impute=strategy, method="standard")
+    imputer = SimpleImputer(strategy=strategy.replace("-", "_"), fill_value=0.0 if strategy == "constant" else None)
+    sk = make_pipeline(imputer, StandardScaler()).fit(_x(frame, ["x"]))
+    _close(_scaled(frame, state, ["x"]), sk.transform(_x(frame, ["x"])))
