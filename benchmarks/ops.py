@@ -117,8 +117,8 @@ def catalogue() -> list[Op]:
         Op("io", "read + write whole file (I/O floor)", {"raw"}, [
             Variant("mlprep", "mlprep", "mlprep convert", [[m, "convert", "{raw}", "-o", "{out}/out.parquet", "-q"]]),
             Variant("polars", "polars", "scan_parquet → sink_parquet", [_py("polars/io.py", "{raw}", "{out}/out.parquet")]),
-            Variant("pandas", "pandas", "read_parquet → to_parquet", [_py("pandas/io.py", "{raw}", "{out}/out.parquet")]),
-            Variant("duckdb", "duckdb", "COPY … TO", [_py("duckdb/io.py", "{raw}", "{out}/out.parquet")]),
+            Variant("pandas", "pandas", "read_parquet → to_parquet", [_py("pandas/io.py", "{raw}", "{out}/out.parquet")], extra=True),
+            Variant("duckdb", "duckdb", "COPY … TO", [_py("duckdb/io.py", "{raw}", "{out}/out.parquet")], extra=True),
         ], _floor()),
         Op("profile", "profile every column", {"raw"}, [
             Variant("mlprep", "mlprep", "mlprep profile --json", [[m, "profile", "{raw}", "--json"]]),
@@ -130,7 +130,7 @@ def catalogue() -> list[Op]:
                     [[m, "split", "{raw}", "--time-col", "event_time", "--ratios", "0.7,0.15,0.15", "--out-dir", "{out}", "-q"]]),
             Variant("polars", "polars", "sorted time column + collect_all of 3 sinks", [_py("polars/split.py", "{raw}", "{out}")]),
             Variant("pandas", "pandas", "quantile cut points + masks", [_py("pandas/split.py", "{raw}", "{out}")]),
-            Variant("duckdb", "duckdb", "quantile_disc + 3 COPY", [_py("duckdb/split.py", "{raw}", "{out}")]),
+            Variant("duckdb", "duckdb", "quantile_disc + 3 COPY", [_py("duckdb/split.py", "{raw}", "{out}")], extra=True),
         ], [*_floor(), Target("faster_than", 2.5, "pandas")]),
         Op("sample_stratified", "stratified 10% by is_fraud, exact per-stratum counts", {"raw"}, [
             Variant("mlprep", "mlprep", "mlprep sample stratified",
@@ -156,7 +156,7 @@ def catalogue() -> list[Op]:
                     [[m, "sample", "weighted", "{raw}", "--weight-col", "amount", "-n", N_SAMPLE, "-o", "{out}/out.parquet", "-q"]]),
             Variant("polars", "polars", "Efraimidis–Spirakis keys on amount + is_in filter", [_py("polars/sample_weighted.py", "{raw}", "{out}/out.parquet", N_SAMPLE)]),
             Variant("pandas", "pandas", "numpy choice(p=) (pandas refuses skewed weights)", [_py("pandas/sample_weighted.py", "{raw}", "{out}/out.parquet", N_SAMPLE)]),
-            Variant("duckdb", "duckdb", "ORDER BY ln(random())/amount LIMIT n", [_py("duckdb/sample_weighted.py", "{raw}", "{out}/out.parquet", N_SAMPLE)]),
+            Variant("duckdb", "duckdb", "ORDER BY ln(random())/amount LIMIT n", [_py("duckdb/sample_weighted.py", "{raw}", "{out}/out.parquet", N_SAMPLE)], extra=True),
         ], [*_floor(), Target("faster_than", 4, "pandas")]),
         Op("impute_scale", "median impute + standard scale f0..f9, fit train, apply 3 splits", {"splits"}, [
             Variant("mlprep", "mlprep", "mlprep scale --impute median", [
@@ -165,7 +165,7 @@ def catalogue() -> list[Op]:
             ]),
             Variant("polars", "polars", "medians + moments, one collect_all of 3 sinks", [_py("polars/impute_scale.py", "{train}", "{valid}", "{test}", "{out}")]),
             Variant("pandas", "pandas", "SimpleImputer(median) + StandardScaler", [_py("pandas/impute_scale.py", "{train}", "{valid}", "{test}", "{out}")]),
-            Variant("duckdb", "duckdb", "median/avg/stddev_pop + COPY … REPLACE", [_py("duckdb/impute_scale.py", "{train}", "{valid}", "{test}", "{out}")]),
+            Variant("duckdb", "duckdb", "median/avg/stddev_pop + COPY … REPLACE", [_py("duckdb/impute_scale.py", "{train}", "{valid}", "{test}", "{out}")], extra=True),
         ], [*_floor(), Target("faster_than", 4, "pandas")],
             note="one command: `mlprep scale --impute median` fills and scales in one pass per split; "
                  "`mlprep impute` then `mlprep scale` writes every split twice and takes about twice as long"),
@@ -197,7 +197,7 @@ def catalogue() -> list[Op]:
                     [[m, "join", "asof", "{raw}", "{features}", "--by", "user_id", "--time-col", "event_time", "--prefix", "f_", "-o", "{out}/out.parquet", "-q"]]),
             Variant("polars", "polars", "join_asof(by=) on (key, time), features beside events", [_py("polars/asof_join.py", "{raw}", "{features}", "{out}/out.parquet")]),
             Variant("pandas", "pandas", "merge_asof(by=)", [_py("pandas/asof_join.py", "{raw}", "{features}", "{out}/out.parquet")]),
-            Variant("duckdb", "duckdb", "ASOF LEFT JOIN", [_py("duckdb/asof_join.py", "{raw}", "{features}", "{out}/out.parquet")]),
+            Variant("duckdb", "duckdb", "ASOF LEFT JOIN", [_py("duckdb/asof_join.py", "{raw}", "{features}", "{out}/out.parquet")], extra=True),
         ], [Target("floor_wall", 1.3)]),
         Op("drift", "drift of 16 columns, first vs second half (5M + 5M rows at 10M)", {"halves"}, [
             Variant("mlprep", "mlprep", "mlprep check drift --cols", [[m, "check", "drift", "{first}", "{second}", "--cols", DRIFT_COLS, "--json"]],
