@@ -152,3 +152,10 @@ def test_memory_cap_sizes_and_clear_failure(tmp_path):
     assert parse_size("2G") == 2 * 2**30 and parse_size("1500M") == 1500 * 2**20 and parse_size("2.5GiB") == int(2.5 * 2**30)
     with pytest.raises(memcap.MemoryCapError, match="--no-cap"):
         memcap.MemoryCap(2**30, root=tmp_path)
+
+
+def test_warm_page_cache_reads_every_input_file_once(tmp_path):
+    a, b = tmp_path / "a.parquet", tmp_path / "b.parquet"
+    a.write_bytes(b"x" * 10_000_000)
+    b.write_bytes(b"y" * 3)
+    assert run.warm_page_cache([a, b, tmp_path / "absent.parquet", tmp_path]) == 10_000_003
