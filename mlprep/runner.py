@@ -15,10 +15,7 @@ from __future__ import annotations
 
 import contextvars
 import datetime as dt
-import os
-import re
 import platform
-import sys
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -26,8 +23,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from mlprep import io as mio
-from mlprep.errors import InputError, LeakageError, ManifestError, OutputError, UsageError
+from mlprep.errors import InputError, LeakageError, ManifestError, OutputError
 from mlprep.lineage.model import DatasetRef, Manifest, load_manifest, relative_to_folder
+from mlprep.memory import MEMORY_ENV, memory_limit
 
 if TYPE_CHECKING:
     import polars as pl
@@ -122,26 +120,9 @@ def open_input(arg: str, *, try_parse_dates: bool = False, stdin: Any = None, al
 # ---------------------------------------------------------------------------------------------
 # Memory limit
 
-MEMORY_ENV = "MLPREP_MAX_MEMORY"
 #: An input whose decoded size exceeds the memory limit *and* this many times its size on disk
 #: is refused by every command as a likely Parquet bomb (real data rarely compresses 50x).
 BOMB_RATIO = 50
-_SIZE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([kmgt]?)(i?b)?\s*$", re.IGNORECASE)
-
-
-def memory_limit() -> int:
-    """Bytes a step may hold in memory: ``MLPREP_MAX_MEMORY`` (e.g. ``4G``), else 80% of RAM."""
-    raw = os.environ.get(MEMORY_ENV)
-    if raw:
-        match = _SIZE.match(raw)
-        if not match:
-            raise UsageError(f"{MEMORY_ENV}={raw!r} is not a size; use bytes or a number with K, M, G or T (e.g. {MEMORY_ENV}=8G)")
-        power = " KMGT".index(match.group(2).upper() or " ")
-        return int(float(match.group(1)) * 1024**power)
-    try:
-        return int(os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") * 0.8)
-    except (ValueError, OSError, AttributeError):
-        return 8 * 1024**3
 
 
 def _human(n: float) -> str:

@@ -227,3 +227,27 @@ class OnePassMoments:
             redo[name] = (expr, lo, hi)
         out.update(exact_moments(self.frame, redo, variance=self.variance))
         return out
+
+
+#: Bytes an exact median or quantile may take per value: the column collected (8) and a sorted copy (8).
+SORT_BYTES_PER_VALUE = 16
+
+
+def sort_batches(frame: pl.LazyFrame, cols: Sequence[str]) -> list[list[str]]:
+    """``cols`` in groups whose exact medians/quantiles can be computed together in memory.
+
+    polars computes a median by collecting and sorting the column, so one query over many columns
+    holds all of them at once. Each group's columns fit in half of :func:`mlprep.memory.memory_limit`
+    (the cgroup's limit in a container); with ordinary data that is one group (one pass), while a
+    file larger than memory is sorted a column or a few at a time (CONVENTIONS: only what an
+    algorithm truly needs is collected).
+    """
+    from mlprep.memory import memory_limit
+
+    cols = list(cols)
+    if not cols:
+        return []
+    rows = int(frame.select(pl.len()).collect().item())  # Parquet: from the footer
+    per_column = max(rows, 1) * SORT_BYTES_PER_VALUE
+    size = max(1, int(memory_limit() // 2 // per_column))
+    return [cols[i : i + size] for i in range(0, len(cols), size)]

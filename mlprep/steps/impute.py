@@ -20,7 +20,17 @@ import polars as pl
 
 from mlprep.errors import InputError, UsageError
 from mlprep.parsing import select_columns
-from mlprep.steps._columns import OnePassMoments, all_null_error, check_fraction, dtype_map, exact_moments, finite, is_numeric, missing
+from mlprep.steps._columns import (
+    OnePassMoments,
+    all_null_error,
+    check_fraction,
+    dtype_map,
+    exact_moments,
+    finite,
+    is_numeric,
+    missing,
+    sort_batches,
+)
 
 Strategy = Literal["mean", "median", "most-frequent", "constant"]
 STRATEGIES: tuple[str, ...] = ("mean", "median", "most-frequent", "constant")
@@ -150,8 +160,10 @@ def fit_impute(
             if name + INDICATOR_SUFFIX in schema:
                 raise InputError(f"--indicator would add {name + INDICATOR_SUFFIX!r}, but {where} already has that column; rename it first")
     means = [c for c, how in plan.items() if how == "mean"]
-    # without --drop-rows the medians come from the same single pass as the missing counts
-    medians = [c for c, how in plan.items() if how == "median"] if drop_rows is None else []
+    # without --drop-rows the medians come from the same single pass as the missing counts, unless
+    # sorting them all at once would not fit in memory (then _fit_values sorts a few at a time)
+    median_cols = [c for c, how in plan.items() if how == "median"]
+    medians = median_cols if drop_rows is None and len(sort_batches(frame, median_cols)) <= 1 else []
     # ... and so do the means' exact sums, in a window guessed from the first rows
     one_pass = OnePassMoments(frame, {c: _present(c, schema, nan_missing) for c in means}, variance=False) if drop_rows is None and means else None
     rows = frame.select(
@@ -217,8 +229,7 @@ def _fit_values(
     nan_missing: bool,
     where: str,
 ) -> dict[str, Any]:
-    aggs = [_present(c, schema, nan_missing).median().alias(c) for c, how in plan.items() if how == "median" and c not in known]
-    queries = [frame.select(aggs)] if aggs else []
+    queries = []
     modes = [c for c, how in plan.items() if how == "most-frequent"]
     for c in modes:
         queries.append(
@@ -231,9 +242,11 @@ def _fit_values(
         )
     results = pl.collect_all(queries, engine="streaming") if queries else []
     stats: dict[str, Any] = {c: v for c, v in known.items() if c in plan}
-    stats.update(results[0].row(0, named=True) if aggs else {})
-    for c, result in zip(modes, results[1:] if aggs else results):
+    for c, result in zip(modes, results):
         stats[c] = result[c][0] if result.height else None
+    medians = [c for c, how in plan.items() if how == "median" and c not in known]
+    for batch in sort_batches(frame, medians):  # one batch unless the columns' sort would not fit in memory
+        stats.update(frame.select(_present(c, schema, nan_missing).median().alias(c) for c in batch).collect(engine="streaming").row(0, named=True))
     means = {}
     for c, how in plan.items():
         if how == "mean" and c not in known:

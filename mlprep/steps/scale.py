@@ -28,7 +28,7 @@ import numpy as np
 import polars as pl
 
 from mlprep.errors import InputError, UsageError
-from mlprep.steps._columns import OnePassMoments, all_null_error, dtype_map, finite, numeric_columns, values
+from mlprep.steps._columns import OnePassMoments, all_null_error, dtype_map, finite, numeric_columns, sort_batches, values
 
 Method = Literal["standard", "minmax", "robust", "maxabs", "log", "yeo-johnson", "quantile"]
 METHODS: tuple[str, ...] = ("standard", "minmax", "robust", "maxabs", "log", "yeo-johnson", "quantile")
@@ -90,13 +90,18 @@ def fit_scale(
     one_pass = (
         OnePassMoments(frame, {c: values(c, schema[c], inf_as_missing=inf_as_missing) for c in cols}) if method == "standard" else None
     )
+    # robust sorts every column for its quartiles: in this pass if they fit in memory together
+    sorted_batches = sort_batches(frame, cols) if method == "robust" else []
+    in_pass = len(sorted_batches) <= 1
     checks = frame.select(
         pl.len().alias("__rows"),
         *[values(c, schema[c], inf_as_missing=inf_as_missing).count().alias(f"n:{c}") for c in cols],
         *_report_exprs(schema, cols, method),  # ±inf counts for the check below, and the report's aggregates
-        *_aggregates(method, cols, schema, inf_as_missing),
+        *(_aggregates(method, cols, schema, inf_as_missing) if in_pass else []),
         *(one_pass.exprs() if one_pass is not None else []),
     ).collect(engine="streaming").row(0, named=True)
+    for batch in [] if in_pass else sorted_batches:  # a few columns at a time
+        checks.update(frame.select(_aggregates(method, batch, schema, inf_as_missing)).collect(engine="streaming").row(0, named=True))
     if report_row is not None:
         report_row.update({k: v for k, v in checks.items() if k.startswith(("missing:", "inf:", "low:"))})
     rows = checks["__rows"]
