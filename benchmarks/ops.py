@@ -190,13 +190,13 @@ def catalogue() -> list[Op]:
             Variant("mlprep", "mlprep", "mlprep balance --method smote",
                     [[m, "balance", "{smote}", "--target", "is_fraud", "--method", "smote", "--features", FEATURES, "-o", "{out}/out.parquet", "-q"]]),
             Variant("polars", "polars", "polars I/O + SMOTE on numpy", [_py("polars/smote.py", "{smote}", "{out}/out.parquet")]),
-            Variant("pandas", "pandas", "pandas I/O + SMOTE on DataFrames", [_py("pandas/smote.py", "{smote}", "{out}/out.parquet")]),
+            Variant("pandas", "pandas", "pandas I/O + SMOTE on DataFrames", [_py("pandas/smote.py", "{smote}", "{out}/out.parquet")], extra=True),
         ], [Target("floor_wall", 1.2), Target("floor_rss", 1.2)]),
         Op("asof_join", "as-of join: events × feature rows (rows/10) by user_id", {"raw", "features"}, [
             Variant("mlprep", "mlprep", "mlprep join asof",
                     [[m, "join", "asof", "{raw}", "{features}", "--by", "user_id", "--time-col", "event_time", "--prefix", "f_", "-o", "{out}/out.parquet", "-q"]]),
             Variant("polars", "polars", "join_asof(by=) on (key, time), features beside events", [_py("polars/asof_join.py", "{raw}", "{features}", "{out}/out.parquet")]),
-            Variant("pandas", "pandas", "merge_asof(by=)", [_py("pandas/asof_join.py", "{raw}", "{features}", "{out}/out.parquet")]),
+            Variant("pandas", "pandas", "merge_asof(by=)", [_py("pandas/asof_join.py", "{raw}", "{features}", "{out}/out.parquet")], extra=True),
             Variant("duckdb", "duckdb", "ASOF LEFT JOIN", [_py("duckdb/asof_join.py", "{raw}", "{features}", "{out}/out.parquet")], extra=True),
         ], [Target("floor_wall", 1.3)]),
         Op("drift", "drift of 16 columns, first vs second half (5M + 5M rows at 10M)", {"halves"}, [
