@@ -97,7 +97,7 @@ $(BENCH_STAMP): $(STAMP)
 	$(BIN)/python -m pip install --quiet $(BENCH_DEPS)
 	touch $@
 
-# 10M rows (SMOTE on 1M), about 15 minutes: writes BENCHMARKS.md and benchmarks/results.json. The
+# 10M rows (SMOTE on 1M), 15-17 minutes on 2 cores: writes BENCHMARKS.md and benchmarks/results.json. The
 # inputs are read into the page cache once; per-variant warm-up runs would add nothing a separate
 # process keeps (BENCH_ARGS="--warmup 1" restores them). BENCH_ARGS=--extras adds the comparisons
 # no target depends on (see benchmarks/ops.py).
