@@ -83,7 +83,7 @@ def sample_size(n: int | None, frac: float | None, rows: int, *, replace: bool =
             raise UsageError("give the sample size with -n N (a count) or --frac F (a fraction in (0, 1])")
         return None
     if rows == 0:
-        raise InputError(f"{where} has no rows; there is nothing to sample")
+        raise _no_rows(where)
     if n is not None:
         if n <= 0:
             raise UsageError(f"-n must be a positive number of {unit}, got {n}")
@@ -109,10 +109,28 @@ def _check_new_columns(schema_names: Sequence[str], new: Iterable[str], *, where
             raise InputError(f"{where} already has a column {col!r}, which this sample would add; drop or rename it first")
 
 
-def _rows(frame: "pl.LazyFrame", rows: int | None) -> int:
+def _check_key_col(names: Sequence[str], key_col: str | None, *, replace: bool, where: str) -> None:
+    """``--key-col`` must name a column, and keys rows only: draws with replacement are keyed by draw number."""
+    if key_col is None:
+        return
+    if replace:
+        raise UsageError("--key-col cannot be combined with --replace: draws with replacement are keyed by draw number")
+    _require(names, [key_col], where=where, option="--key-col")
+
+
+def _no_rows(where: str) -> InputError:
+    """The refusal of an input with nothing to sample."""
+    return InputError(f"{where} has no rows; there is nothing to sample")
+
+
+def _rows(frame: "pl.LazyFrame", rows: int | None, *, where: str) -> int:
+    """The input's row count (``rows`` when already known); an empty input is refused."""
     import polars as pl
 
-    return int(frame.select(pl.len()).collect(engine="streaming").item()) if rows is None else rows
+    count = int(frame.select(pl.len()).collect(engine="streaming").item()) if rows is None else rows
+    if count == 0:
+        raise _no_rows(where)
+    return count
 
 
 def _idx_dtype() -> "pl.DataType":
@@ -323,15 +341,10 @@ def sample_random(frame: "pl.LazyFrame", *, n: int | None = None, frac: float | 
 
     schema = frame.collect_schema()
     names = schema.names()
-    if key_col is not None:
-        if replace:
-            raise UsageError("--key-col cannot be combined with --replace: draws with replacement are keyed by draw number")
-        _require(names, [key_col], where=where, option="--key-col")
+    _check_key_col(names, key_col, replace=replace, where=where)
     if weights:
         _check_new_columns(names, WEIGHT_COLUMNS, where=where)
-    N = _rows(frame, rows)
-    if N == 0:
-        raise InputError(f"{where} has no rows; there is nothing to sample")
+    N = _rows(frame, rows, where=where)
     size = sample_size(n, frac, N, replace=replace, where=where, can_replace=True)
     assert size is not None
     if replace:
@@ -479,7 +492,7 @@ def sample_stratified(frame: "pl.LazyFrame", *, by: Sequence[str], n: int | None
     )
     N = int(strata["__N"].sum()) if strata.height else 0
     if N == 0:
-        raise InputError(f"{where} has no rows; there is nothing to sample")
+        raise _no_rows(where)
     size = sample_size(n, frac, N, where=where)
     assert size is not None
     sizes = [int(v) for v in strata["__N"]]
@@ -754,15 +767,10 @@ def sample_weighted(frame: "pl.LazyFrame", *, weight_col: str, n: int | None = N
         raise UsageError(f"--design {design!r} is not one of successive, pps")
     if replace and design == "pps":
         raise UsageError("--design pps draws without replacement; drop --replace or --design")
-    if key_col is not None:
-        if replace:
-            raise UsageError("--key-col cannot be combined with --replace: draws with replacement are keyed by draw number")
-        _require(names, [key_col], where=where, option="--key-col")
+    _check_key_col(names, key_col, replace=replace, where=where)
     if weights:
         _check_new_columns(names, WEIGHT_COLUMNS, where=where)
-    N = _rows(frame, rows)
-    if N == 0:
-        raise InputError(f"{where} has no rows; there is nothing to sample")
+    N = _rows(frame, rows, where=where)
     data = _validated_weights(frame, schema, weight_col, key_col=key_col, rows=N, where=where)
     positive = int((data["__w"] > 0).sum())
     if positive == 0:
@@ -890,7 +898,7 @@ def sample_reservoir(frame: "pl.LazyFrame", *, n: int, seed: int = 0, key_col: s
         # from the row count alone (numpy, O(n + chunk) memory) and one streaming pass reads the
         # chosen rows, holding only them.
         if rows == 0:
-            raise InputError(f"{where} has no rows; there is nothing to sample")
+            raise _no_rows(where)
         if n > rows:
             raise UsageError(f"-n {n} exceeds the {rows:,} rows of {where}; lower -n (a reservoir draws without replacement)")
         out_lazy = select_rows(read_frame if read_frame is not None else frame, pl.DataFrame({INDEX: bottom_k_positions(seed, rows, n)}))
@@ -915,7 +923,7 @@ def sample_reservoir(frame: "pl.LazyFrame", *, n: int, seed: int = 0, key_col: s
         merged = batch if reservoir is None else pl.concat([reservoir, batch], how="vertical")
         reservoir = merged.bottom_k(n, by=_order_by(key_col)) if merged.height > n else merged
     if seen == 0 or reservoir is None:
-        raise InputError(f"{where} has no rows; there is nothing to sample")
+        raise _no_rows(where)
     if n > seen:
         raise UsageError(f"-n {n} exceeds the {seen:,} rows of {where}; lower -n (a reservoir draws without replacement)")
     out = reservoir.sort(INDEX).drop(INDEX, _KEY)
@@ -950,9 +958,7 @@ def sample_bernoulli(frame: "pl.LazyFrame", *, p: float, seed: int = 0, key_col:
         _require(names, [key_col], where=where, option="--key-col")
     if weights:
         _check_new_columns(names, WEIGHT_COLUMNS, where=where)
-    N = _rows(frame, rows)
-    if N == 0:
-        raise InputError(f"{where} has no rows; there is nothing to sample")
+    N = _rows(frame, rows, where=where)
     keep = keyed_uniform(seed, _key_base(key_col, schema)) < p
     # Count first from the deciding column only: the report is embedded in the output's footer.
     if key_col is None:  # position keys need no data: count in numpy chunks (the same values)
@@ -984,9 +990,7 @@ def sample_systematic(frame: "pl.LazyFrame", *, n: int | None = None, frac: floa
 
     if weights:
         _check_new_columns(frame.collect_schema().names(), WEIGHT_COLUMNS, where=where)
-    N = _rows(frame, rows)
-    if N == 0:
-        raise InputError(f"{where} has no rows; there is nothing to sample")
+    N = _rows(frame, rows, where=where)
     size = sample_size(n, frac, N, where=where)
     assert size is not None
     u = float(pl.LazyFrame().select(keyed_uniform(seed, pl.lit(0, dtype=pl.UInt64))).collect().item())
@@ -1040,7 +1044,7 @@ def sample_cluster(frame: "pl.LazyFrame", *, by: Sequence[str], n: int | None = 
     )
     G = groups.height
     if G == 0:
-        raise InputError(f"{where} has no rows; there is nothing to sample")
+        raise _no_rows(where)
     N = int(groups["__N"].sum())
     size = sample_size(n, frac, G, where=where, unit="groups")
     assert size is not None
@@ -1132,9 +1136,7 @@ def sample_importance(frame: "pl.LazyFrame", *, n: int | None = None, frac: floa
     if key_col is not None:
         _require(names, [key_col], where=where, option="--key-col")
     _check_new_columns(names, [IMPORTANCE_COLUMN, *(WEIGHT_COLUMNS if weights else ())], where=where)
-    N = _rows(frame, rows)
-    if N == 0:
-        raise InputError(f"{where} has no rows; there is nothing to sample")
+    N = _rows(frame, rows, where=where)
     size = sample_size(n, frac, N, where=where, required=False)
     warnings: list[str] = []
     report: dict[str, Any]
@@ -1207,8 +1209,8 @@ def _classifier_ratio(frame: "pl.LazyFrame", reference: "pl.LazyFrame", *, featu
     for col in features:
         if not (schema[col].is_numeric() or schema[col] == pl.Boolean):
             raise InputError(f"--features column {col!r} of {where} is {schema[col]}, not numeric or boolean; encode it first (e.g. one-hot) or leave it out")
-    ref_rows = _rows(reference, None)
-    if ref_rows == 0:
+    ref_rows = int(reference.select(pl.len()).collect(engine="streaming").item())
+    if ref_rows == 0:  # its own message: the reference is not what is sampled
         raise InputError(f"{reference_name} has no rows; it cannot define a target distribution")
     for lf, name in ((frame, where), (reference, reference_name)):  # one cheap pass over the features
         infinite = lf.select(pl.col(c).cast(pl.Float64).is_infinite().any().alias(c) for c in features).collect(engine="streaming").row(0)
