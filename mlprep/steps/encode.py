@@ -168,24 +168,24 @@ def fit_input_unseen(cols: Sequence[str]) -> dict[str, int]:
 
 def unseen_report(frame: "pl.LazyFrame", known: dict[str, list[str | None]]) -> dict[str, dict[str, int]]:
     """Per column: distinct values and rows that ``known`` (the train categories) lacks."""
-    if not known:
-        return {}
-    return unseen_counts(frame.select(unseen_exprs(known)).collect(engine="streaming").row(0, named=True), list(known))
+    query, finish = unseen_report_query(frame, known, None, lambda unseen: unseen)
+    return finish(query.collect(engine="streaming").row(0, named=True) if query is not None else {})
 
 
-def unseen_report_query(known: dict[str, list[str | None]], finish: Callable[[dict[str, dict[str, int]]], dict[str, Any]]):
-    """A ``Transform.report_query`` for a report built from unseen counts: ``finish(unseen) -> report``.
+def unseen_report_query(
+    frame: "pl.LazyFrame",
+    categories: dict[str, list[str | None]],
+    already: dict[str, Any] | None,
+    finish: Callable[[dict[str, dict[str, int]]], dict[str, Any]],
+):
+    """``Transform.report_query`` for a report built from unseen counts: (query or None, finish(row)).
 
-    Aggregates already ``known`` for the input (the training input's, from :func:`fit_input_unseen`)
-    are not queried again.
+    ``finish(unseen) -> report``; the aggregates ``already`` known for the input (the training
+    input's, from :func:`fit_input_unseen`) are not queried again.
     """
-
-    def query(frame: "pl.LazyFrame", already: dict[str, Any] | None):
-        already = already or {}
-        exprs = [e for e in unseen_exprs(known) if e.meta.output_name() not in already]
-        return (frame.select(exprs) if exprs else None), lambda row: finish(unseen_counts({**already, **row}, list(known)))
-
-    return query
+    already = already or {}
+    exprs = [e for e in unseen_exprs(categories) if e.meta.output_name() not in already]
+    return (frame.select(exprs) if exprs else None), lambda row: finish(unseen_counts({**already, **row}, list(categories)))
 
 
 # ---- one-hot -------------------------------------------------------------------------------
@@ -498,11 +498,11 @@ def _counts_fit(frame: "pl.LazyFrame", params: dict[str, Any]) -> dict[str, Any]
 
 
 def _onehot_report_query(frame: "pl.LazyFrame", state: dict[str, Any], params: dict[str, Any], known: dict[str, Any] | None):
-    return unseen_report_query(_onehot_known(state), lambda unseen: _onehot_report(state, unseen))(frame, known)
+    return unseen_report_query(frame, _onehot_known(state), known, lambda unseen: _onehot_report(state, unseen))
 
 
 def _vocabulary_report_query(frame: "pl.LazyFrame", state: dict[str, Any], params: dict[str, Any], known: dict[str, Any] | None):
-    return unseen_report_query(_vocabulary_known(state), lambda unseen: _vocabulary_report(state, unseen))(frame, known)
+    return unseen_report_query(frame, _vocabulary_known(state), known, lambda unseen: _vocabulary_report(state, unseen))
 
 
 def _make_transforms() -> dict[str, Any]:
