@@ -41,9 +41,9 @@ def test_env_overrides_and_batches_follow_the_limit(monkeypatch) -> None:
     frame = pl.LazyFrame({f"c{i}": np.arange(1000, dtype=np.float64) for i in range(5)})
     monkeypatch.setenv("MLPREP_MAX_MEMORY", "1G")
     assert memory_limit() == 2**30
-    assert sort_batches(frame, frame.collect_schema().names()) == [["c0", "c1", "c2", "c3", "c4"]]
+    assert sort_batches(frame.collect_schema().names(), 1000) == [["c0", "c1", "c2", "c3", "c4"]]
     monkeypatch.setenv("MLPREP_MAX_MEMORY", str(2 * 1000 * 16 * 2))  # room for two columns' sorts
-    assert sort_batches(frame, frame.collect_schema().names()) == [["c0", "c1"], ["c2", "c3"], ["c4"]]
+    assert sort_batches(frame.collect_schema().names(), 1000) == [["c0", "c1"], ["c2", "c3"], ["c4"]]
 
 
 @pytest.mark.parametrize("limit", [None, "40000"])
@@ -53,7 +53,7 @@ def test_medians_and_quartiles_are_the_same_in_batches(monkeypatch, limit) -> No
     frame = pl.LazyFrame(data).with_columns(pl.col("x0").fill_nan(None))
     if limit is not None:
         monkeypatch.setenv("MLPREP_MAX_MEMORY", limit)  # one column per batch
-        assert len(sort_batches(frame, list(data))) == 4
+        assert len(sort_batches(list(data), 1000)) == 4
     medians = fit_impute(frame, strategy="median")["fill"]
     robust = fit_scale(frame, method="robust")["stats"]
     for name, x in data.items():

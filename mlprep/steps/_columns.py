@@ -233,8 +233,13 @@ class OnePassMoments:
 SORT_BYTES_PER_VALUE = 16
 
 
-def sort_batches(frame: pl.LazyFrame, cols: Sequence[str]) -> list[list[str]]:
-    """``cols`` in groups whose exact medians/quantiles can be computed together in memory.
+def row_count(frame: pl.LazyFrame) -> int:
+    """Rows of a lazy frame (a plain Parquet scan answers from the footer)."""
+    return int(frame.select(pl.len()).collect().item())
+
+
+def sort_batches(cols: Sequence[str], rows: int) -> list[list[str]]:
+    """``cols`` in groups whose exact medians/quantiles over ``rows`` rows can be computed together in memory.
 
     polars computes a median by collecting and sorting the column, so one query over many columns
     holds all of them at once. Each group's columns fit in half of :func:`mlprep.memory.memory_limit`
@@ -245,9 +250,6 @@ def sort_batches(frame: pl.LazyFrame, cols: Sequence[str]) -> list[list[str]]:
     from mlprep.memory import memory_limit
 
     cols = list(cols)
-    if not cols:
-        return []
-    rows = int(frame.select(pl.len()).collect().item())  # Parquet: from the footer
     per_column = max(rows, 1) * SORT_BYTES_PER_VALUE
     size = max(1, int(memory_limit() // 2 // per_column))
     return [cols[i : i + size] for i in range(0, len(cols), size)]

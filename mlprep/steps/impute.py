@@ -29,6 +29,7 @@ from mlprep.steps._columns import (
     finite,
     is_numeric,
     missing,
+    row_count,
     sort_batches,
 )
 
@@ -163,7 +164,7 @@ def fit_impute(
     # without --drop-rows the medians come from the same single pass as the missing counts, unless
     # sorting them all at once would not fit in memory (then _fit_values sorts a few at a time)
     median_cols = [c for c, how in plan.items() if how == "median"]
-    medians = median_cols if drop_rows is None and len(sort_batches(frame, median_cols)) <= 1 else []
+    medians = median_cols if drop_rows is None and len(sort_batches(median_cols, row_count(frame))) <= 1 else []
     # ... and so do the means' exact sums, in a window guessed from the first rows
     one_pass = OnePassMoments(frame, {c: _present(c, schema, nan_missing) for c in means}, variance=False) if drop_rows is None and means else None
     rows = frame.select(
@@ -200,7 +201,7 @@ def fit_impute(
     fit_frame = frame
     if drop_rows is not None and plan:
         fit_frame = frame.filter(~_drop_rows_expr(list(plan), schema, drop_rows, nan_missing))
-    fill = _fit_values(fit_frame, plan, schema, bounds, known, fill_value=fill_value, nan_missing=nan_missing, where=where)
+    fill = _fit_values(fit_frame, plan, schema, bounds, known, rows=total, fill_value=fill_value, nan_missing=nan_missing, where=where)
     return {
         "columns": dtype_map(schema, plan),
         "strategies": plan,
@@ -225,10 +226,12 @@ def _fit_values(
     bounds: Mapping[str, tuple[Any, Any]],
     known: Mapping[str, Any],
     *,
+    rows: int,
     fill_value: str | None,
     nan_missing: bool,
     where: str,
 ) -> dict[str, Any]:
+    # rows: the training rows (before --drop-rows), an upper bound for sizing the median sorts
     queries = []
     modes = [c for c, how in plan.items() if how == "most-frequent"]
     for c in modes:
@@ -245,7 +248,7 @@ def _fit_values(
     for c, result in zip(modes, results):
         stats[c] = result[c][0] if result.height else None
     medians = [c for c, how in plan.items() if how == "median" and c not in known]
-    for batch in sort_batches(frame, medians):  # one batch unless the columns' sort would not fit in memory
+    for batch in sort_batches(medians, rows):  # one batch unless the columns' sort would not fit in memory
         stats.update(frame.select(_present(c, schema, nan_missing).median().alias(c) for c in batch).collect(engine="streaming").row(0, named=True))
     means = {}
     for c, how in plan.items():

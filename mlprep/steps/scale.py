@@ -28,7 +28,7 @@ import numpy as np
 import polars as pl
 
 from mlprep.errors import InputError, UsageError
-from mlprep.steps._columns import OnePassMoments, all_null_error, dtype_map, finite, numeric_columns, sort_batches, values
+from mlprep.steps._columns import OnePassMoments, all_null_error, dtype_map, finite, numeric_columns, row_count, sort_batches, values
 
 Method = Literal["standard", "minmax", "robust", "maxabs", "log", "yeo-johnson", "quantile"]
 METHODS: tuple[str, ...] = ("standard", "minmax", "robust", "maxabs", "log", "yeo-johnson", "quantile")
@@ -91,7 +91,7 @@ def fit_scale(
         OnePassMoments(frame, {c: values(c, schema[c], inf_as_missing=inf_as_missing) for c in cols}) if method == "standard" else None
     )
     # robust sorts every column for its quartiles: in this pass if they fit in memory together
-    sorted_batches = sort_batches(frame, cols) if method == "robust" else []
+    sorted_batches = sort_batches(cols, row_count(frame)) if method == "robust" else []
     in_pass = len(sorted_batches) <= 1
     checks = frame.select(
         pl.len().alias("__rows"),
