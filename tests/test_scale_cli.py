@@ -93,3 +93,6 @@ def test_impute_option_fills_then_scales_in_one_step(splits, tmp_path) -> None:
     r = run_mlprep("scale", splits["train"], "-o", tmp_path / "x.parquet", "--cols", "f0", "--fill-value", "3")
     assert_one_line_error(r, "--fill-value only applies with --impute constant")
     assert not (tmp_path / "x.parquet").exists()
+    r = run_mlprep("scale", splits["train"], "-o", tmp_path / "x.parquet", "--cols", "f0", "--impute", "mode")
+    assert_one_line_error(r, "--impute 'mode' is not one of mean, median, most-frequent, constant")
+    assert not (tmp_path / "x.parquet").exists()

@@ -25,7 +25,7 @@ def scale(
         typer.Option(
             "--impute",
             help="Fill missing values first with this train statistic (mean, median, most-frequent, constant), then scale the filled "
-            "columns: SimpleImputer + scaler in one pass per file, one output, one state.",
+            "columns: SimpleImputer + scaler in one pass per file, one output, one state. Default: off (missing values stay missing).",
             metavar="STRATEGY",
         ),
     ] = None,
