@@ -15,26 +15,13 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+from mlprep.memory import own_cgroup  # the same reading of /proc/self/cgroup the package uses for its memory limit
+
 CGROUP_ROOT = Path("/sys/fs/cgroup")
 
 
 class MemoryCapError(RuntimeError):
     """No way to cap memory on this machine."""
-
-
-def _own_cgroup(controller: str | None) -> str | None:
-    """This process's cgroup path in the v1 hierarchy of ``controller``, or the v2 path (None)."""
-    try:
-        lines = Path("/proc/self/cgroup").read_text().splitlines()
-    except OSError:
-        return None
-    for line in lines:
-        hid, controllers, path = line.split(":", 2)
-        if controller is None and hid == "0" and controllers == "":
-            return path
-        if controller is not None and controller in controllers.split(","):
-            return path
-    return None
 
 
 class MemoryCap:
@@ -59,7 +46,7 @@ class MemoryCap:
         controllers = root / "cgroup.controllers"
         if not controllers.exists() or "memory" not in controllers.read_text().split():
             raise MemoryCapError(f"no cgroup v2 memory controller at {root}")
-        own = _own_cgroup(None)
+        own = own_cgroup(None)
         if own is None:
             raise MemoryCapError("this process has no cgroup v2 path")
         parent = root / own.lstrip("/")
@@ -80,7 +67,7 @@ class MemoryCap:
         mem_root = root / "memory"
         if not (mem_root / "memory.limit_in_bytes").exists():
             raise MemoryCapError(f"no cgroup v1 memory hierarchy at {mem_root}")
-        own = _own_cgroup("memory") or "/"
+        own = own_cgroup("memory") or "/"
         path = mem_root / own.lstrip("/") / name
         path.mkdir(exist_ok=True)
         try:

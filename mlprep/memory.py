@@ -37,23 +37,30 @@ def memory_limit() -> int:
     return int(min(ram, cap if cap is not None else ram) * 0.8)
 
 
-def cgroup_memory_limit(proc_cgroup: Path = Path("/proc/self/cgroup"), root: Path = CGROUP_ROOT) -> int | None:
-    """The tightest memory limit on this process's cgroup and its ancestors, or None (no limit / no cgroup)."""
+def own_cgroup(controller: str | None, proc_cgroup: Path = Path("/proc/self/cgroup")) -> str | None:
+    """This process's cgroup path: in the v1 hierarchy of ``controller``, or the v2 path when ``controller`` is None."""
     try:
         lines = proc_cgroup.read_text().splitlines()
     except OSError:
         return None
-    limits: list[int] = []
     for line in lines:
         parts = line.split(":", 2)
         if len(parts) != 3:
             continue
         hierarchy, controllers, path = parts
-        if hierarchy == "0" and controllers == "":
-            base, name = root, "memory.max"  # v2: one unified tree
-        elif "memory" in controllers.split(","):
-            base, name = root / "memory", "memory.limit_in_bytes"
-        else:
+        if controller is None and hierarchy == "0" and controllers == "":
+            return path
+        if controller is not None and controller in controllers.split(","):
+            return path
+    return None
+
+
+def cgroup_memory_limit(proc_cgroup: Path = Path("/proc/self/cgroup"), root: Path = CGROUP_ROOT) -> int | None:
+    """The tightest memory limit on this process's cgroup and its ancestors, or None (no limit / no cgroup)."""
+    limits: list[int] = []
+    for controller, base, name in ((None, root, "memory.max"), ("memory", root / "memory", "memory.limit_in_bytes")):
+        path = own_cgroup(controller, proc_cgroup)
+        if path is None:
             continue
         folder = base / path.lstrip("/")
         while True:
