@@ -356,6 +356,18 @@ def _entity_overlap(splits: Sequence[SplitData], group_col: str, examples: int) 
 # ---- target leakage -------------------------------------------------------------------------
 
 
+def _strongest_first(scores: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Feature scores, the strongest (by value or missingness) first."""
+    return sorted(scores, key=lambda e: -max(e["score"] or 0, e["missing_score"] or 0))
+
+
+def _ran_note(note: str, skipped: Sequence[str]) -> str:
+    """What the target-leakage check ran on, and which columns it skipped."""
+    if skipped:
+        note += f"; skipped {', '.join(repr(c) for c in skipped)} (text with more than {MAX_CATEGORIES} values, or unsupported type)"
+    return note
+
+
 def _target_leakage(
     train: SplitData, target: str, cols: Sequence[str] | None, exclude: set[str], auc_threshold: float, corr_threshold: float,
     mi_threshold: float,
@@ -449,11 +461,7 @@ def _target_leakage(
                 f"find out why {c!r} is missing: missingness tied to the outcome is usually recorded with or after it; "
                 "drop the column (and any missing-indicator), or fill it from data known at prediction time",
             ))
-    scores.sort(key=lambda e: -max(e["score"] or 0, e["missing_score"] or 0))
-    note = f"ran on {len(numeric)} features of {train.name!r} ({kind} target)"
-    if skipped:
-        note += f"; skipped {', '.join(repr(c) for c in skipped)} (text with more than {MAX_CATEGORIES} values, or unsupported type)"
-    return findings, scores, note
+    return findings, _strongest_first(scores), _ran_note(f"ran on {len(numeric)} features of {train.name!r} ({kind} target)", skipped)
 
 
 def _categorical_target_leakage(
@@ -489,11 +497,7 @@ def _categorical_target_leakage(
                     f"check how {c!r} is made (or why it is missing): what alone gives away the label is usually derived from it "
                     "or recorded after it; drop it, or rebuild it as of the event time (mlprep join asof)",
                 ))
-    scores.sort(key=lambda e: -max(e["score"] or 0, e["missing_score"] or 0))
-    note = f"ran on {len(scores)} features of {train.name!r} (multi-class target: mutual information)"
-    if skipped:
-        note += f"; skipped {', '.join(repr(c) for c in skipped)} (text with more than {MAX_CATEGORIES} values, or unsupported type)"
-    return findings, scores, note
+    return findings, _strongest_first(scores), _ran_note(f"ran on {len(scores)} features of {train.name!r} (multi-class target: mutual information)", skipped)
 
 
 def mutual_information(pairs: pl.DataFrame) -> tuple[float, float]:
