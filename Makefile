@@ -97,17 +97,19 @@ $(BENCH_STAMP): $(STAMP)
 	$(BIN)/python -m pip install --quiet $(BENCH_DEPS)
 	touch $@
 
-# 10M rows (SMOTE on 1M), 15-17 minutes on 2 cores: writes BENCHMARKS.md and benchmarks/results.json. The
-# inputs are read into the page cache once; per-variant warm-up runs would add nothing a separate
-# process keeps (BENCH_ARGS="--warmup 1" restores them). BENCH_ARGS=--extras adds the comparisons
-# no target depends on (see benchmarks/ops.py).
+# 10M rows (SMOTE on 1M), under 15 minutes on 2 cores: writes BENCHMARKS.md and benchmarks/results.json.
+# The inputs are read into the page cache once; per-variant warm-up runs would add nothing a separate
+# process keeps (BENCH_ARGS="--warmup 1" restores them). BENCH_ARGS=--extras adds the supplementary
+# operations (I/O floor, profile, hash index form) and the comparisons no target depends on (see
+# benchmarks/ops.py); BENCH_ARGS="--update --extras --ops io,profile,encode_hash" merges just those
+# into the existing report.
 bench: $(BENCH_STAMP)
 	$(BIN)/python benchmarks/run.py --rows 10000000 --smote-rows 1000000 --warmup 0 $(BENCH_ARGS)
 
 # 1M rows (SMOTE on 100k), mlprep against the polars floor and start-up baselines only (pandas and
 # DuckDB are in `make bench`): run before and after a performance-sensitive change.
 bench-quick: $(BENCH_STAMP)
-	$(BIN)/python benchmarks/run.py --rows 1000000 --smote-rows 100000 --kinds mlprep,polars,baseline \
+	$(BIN)/python benchmarks/run.py --rows 1000000 --smote-rows 100000 --kinds mlprep,polars,baseline --extras \
 		--md benchmarks/results/quick.md --json benchmarks/results/quick.json $(BENCH_ARGS)
 
 # Out-of-core proof: 50M rows under a cgroup memory cap of (in-memory size / 2.5); needs root.

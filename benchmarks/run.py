@@ -50,8 +50,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--ops", default="", help="comma-separated operations to run (default: all; see --list)")
     parser.add_argument("--skip-ops", default="", help="comma-separated operations to leave out")
     parser.add_argument("--extras", action="store_true",
-                        help="also run the comparisons no target depends on (pandas one-hot and drift, DuckDB profile and "
-                        "stratified sample); see --list")
+                        help="also run the supplementary operations (I/O floor, profile, hash index form) and the "
+                        "comparisons no target depends on (e.g. pandas one-hot and drift, DuckDB split); see --list")
     parser.add_argument("--kinds", default="", help="comma-separated variant kinds to run (mlprep,polars,pandas,duckdb,baseline)")
     parser.add_argument("--md", type=Path, default=ROOT / "BENCHMARKS.md", help="Markdown report (default BENCHMARKS.md)")
     parser.add_argument("--json", type=Path, default=HERE / "results.json", help="JSON results (default benchmarks/results.json)")
@@ -67,15 +67,19 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     return parser.parse_args(argv)
 
 
-def select_ops(ops: list[Op], only: str, skip: str) -> list[Op]:
-    """The operations named by --ops (all if empty) minus --skip-ops; unknown names are an error."""
+def select_ops(ops: list[Op], only: str, skip: str, *, extras: bool = True) -> list[Op]:
+    """The operations named by --ops minus --skip-ops; unknown names are an error.
+
+    Without --ops: every operation, less the supplementary ones unless ``extras``. An operation
+    named in --ops always runs.
+    """
     names = {op.name for op in ops}
     wanted = [s.strip() for s in only.split(",") if s.strip()]
     skipped = {s.strip() for s in skip.split(",") if s.strip()}
     unknown = sorted((set(wanted) | skipped) - names)
     if unknown:
         raise SystemExit(f"unknown operation(s) {', '.join(unknown)}; choose from {', '.join(op.name for op in ops)}")
-    chosen = [op for op in ops if (not wanted or op.name in wanted) and op.name not in skipped]
+    chosen = [op for op in ops if (op.name in wanted if wanted else extras or not op.extra) and op.name not in skipped]
     order = {name: i for i, name in enumerate(wanted)}
     return sorted(chosen, key=lambda op: order.get(op.name, 0)) if wanted else chosen
 
@@ -245,7 +249,8 @@ def render_markdown(meta: dict, summaries: list[dict]) -> str:
         f"{meta['warmup']} warm-up run{'s' if meta['warmup'] != 1 else ''} per variant"
         + (f" (none for {meta['no_warmup_kinds']})" if meta.get("no_warmup_kinds") and meta["warmup"] else "")
         + f", then {meta['runs']} measured runs, variants interleaved; the figures are medians"
-        + ("" if meta.get("extras", True) else " (comparisons no target depends on are left out; --extras adds them)")
+        + ("" if meta.get("extras", True) else " (supplementary operations and comparisons no target depends on are left out; "
+           "--extras adds them)")
         + ". "
         "Wall time in seconds / peak RSS in MiB (the kernel's maximum resident set size of the process, from wait4).",
         "- Ratios: mlprep/polars is mlprep's wall time over the hand-written polars script's (1.0 is the floor a "
@@ -324,9 +329,10 @@ def main(argv: list[str] | None = None) -> int:
     ops = catalogue()
     if args.list:
         for op in ops:
-            print(f"{op.name:20s} {op.title}  [{', '.join(v.name + (' (extra)' if v.extra else '') for v in op.variants)}]")
+            mark = " (extra)" if op.extra else ""
+            print(f"{op.name + mark:28s} {op.title}  [{', '.join(v.name + (' (extra)' if v.extra else '') for v in op.variants)}]")
         return 0
-    chosen = select_ops(ops, args.ops, args.skip_ops)
+    chosen = select_ops(ops, args.ops, args.skip_ops, extras=args.extras)
     bad_kinds = {k for k in args.kinds.split(",") if k} - set(KIND_ORDER)
     if bad_kinds:
         raise SystemExit(f"unknown variant kind(s) {', '.join(sorted(bad_kinds))}; choose from {', '.join(KIND_ORDER)}")

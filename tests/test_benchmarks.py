@@ -130,6 +130,11 @@ def test_op_selection_and_argument_expansion():
     chosen = run.select_ops(catalogue, "split,io", "")
     assert [op.name for op in chosen] == ["split", "io"]
     assert "io" not in [op.name for op in run.select_ops(catalogue, "", "io")]
+    # supplementary operations run with --extras or when named; make bench leaves them out
+    default = [op.name for op in run.select_ops(catalogue, "", "", extras=False)]
+    assert "io" not in default and "encode_hash" not in default and "encode_hash_sparse" in default
+    assert [op.name for op in run.select_ops(catalogue, "io", "", extras=False)] == ["io"]
+    assert len(run.select_ops(catalogue, "", "", extras=True)) == len(catalogue)
     with pytest.raises(SystemExit, match="unknown operation"):
         run.select_ops(catalogue, "nope", "")
     assert ops.expand(["{mlprep}", "verify", "*files", "{out}/a"], {"mlprep": "m", "files": ["x", "y"], "out": "o"}) == \
