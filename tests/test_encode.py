@@ -16,12 +16,14 @@ from sklearn.preprocessing import OneHotEncoder, OrdinalEncoder
 from mlprep.errors import ColumnNotFoundError, InputError, UsageError
 from mlprep.fitting import TRANSFORMS, get_transform
 from mlprep.steps.encode import (
+    Lookup,
     apply_counts,
     apply_onehot,
     apply_ordinal,
     fit_counts,
     fit_onehot,
     fit_ordinal,
+    join_lookups,
     report_onehot,
     report_vocabulary,
 )
@@ -205,3 +207,24 @@ def test_contract_every_registered_encoder(step: str) -> None:
         assert own.height == train.height and own.columns == transform.apply(train.lazy(), state, params).collect().columns
     assert train.equals(before)
     assert "c" not in first.columns  # originals are dropped by default
+
+
+def test_lookup_join_keeps_row_order_maps_null_and_defaults_the_rest(tmp_path) -> None:
+    # several row groups, read by the streaming engine: the join must give back input order
+    keys = RNG.choice(np.array(["a", "b", "c", None], dtype=object), size=200_000)
+    path = tmp_path / "keys.parquet"
+    pl.DataFrame({"k": pl.Series(keys, dtype=pl.String), "pos": np.arange(keys.size)}).write_parquet(path, row_group_size=10_000)
+    frame, [[code, name]] = join_lookups(
+        pl.scan_parquet(path), [(pl.col("k"), ["b", None, "a"], [Lookup([1, 2, 0], -1, pl.Int32), Lookup(["B", None, "A"], "?", pl.String)])]
+    )
+    out = frame.select("pos", code.alias("code"), name.alias("name")).collect(engine="streaming")
+    assert out["pos"].to_list() == list(range(keys.size))
+    expected_code = {"a": 0, "b": 1, None: 2, "c": -1}
+    assert out["code"].to_list() == [expected_code[k] for k in keys]
+    # a category mapped to null stays null; text in no category gets the default
+    assert out["name"].to_list() == [{"a": "A", "b": "B", None: None, "c": "?"}[k] for k in keys]
+
+
+def test_lookup_join_refuses_repeated_categories() -> None:
+    with pytest.raises(ValueError, match="distinct"):
+        join_lookups(pl.LazyFrame({"k": ["a"]}), [(pl.col("k"), ["a", "a"], [Lookup([1, 2], 0, pl.Int64)])])
