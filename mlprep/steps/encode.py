@@ -156,8 +156,8 @@ def join_lookups(
     gets one left join per table (row order kept, null matching a ``None`` category), and each
     output's expression reads the joined value, or its default where the text matched no
     category. The helper columns are not part of any output expression: select the outputs (and
-    the original columns) to drop them. A join streams; ``replace_strict`` would not, and at 10M
-    rows it took 3× the memory and 1.7× the time of this join.
+    the original columns) to drop them. A join streams; ``replace_strict`` does not: mapping the
+    10M-row merchant column with it took 1.9× the memory and 1.7× the time of this join.
 
     Example
     -------
