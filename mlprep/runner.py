@@ -293,10 +293,12 @@ class StepRun:
         sidecar_temps: list[Path | None] = []
         try:
             check_inputs_unmodified([d for out in outputs for d in (*out.data_inputs, *out.fit_inputs)])
+            written = [tmp for tmp in temps if tmp is not None]
+            digests = dict(zip(written, mio.hash_all(mio.file_sha256, written)))
             for tmp, out, m in zip(temps, outputs, manifests):
                 _fill_input_hashes(m, out)
                 if tmp is not None:
-                    m.output.sha256 = mio.file_sha256(tmp)
+                    m.output.sha256 = digests[tmp]
                     m.output.rows = _parquet_rows(tmp)
             # Every fallible write (each manifest too) is done before the first rename, so a
             # failure leaves every previous output and manifest untouched.

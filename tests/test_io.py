@@ -184,3 +184,13 @@ def test_hive_key_that_shadows_a_column_is_refused(tmp_path: Path) -> None:
     pl.DataFrame({"a": [5], "b": [1]}).write_parquet(folder / "x.parquet")
     with pytest.raises(InputError, match="partition key 'a'"):
         open_input(str(tmp_path / "hive"))
+
+
+def test_hash_all_gives_each_file_its_own_sha256_in_order(tmp_path: Path) -> None:
+    paths = []
+    for i, size in enumerate([0, 1, 5 << 20, 123, 9 << 20]):  # some span several read chunks
+        path = tmp_path / f"f{i}.bin"
+        path.write_bytes(bytes([i]) * size)
+        paths.append(path)
+    assert mio.hash_all(mio.file_sha256, paths) == [hashlib.sha256(p.read_bytes()).hexdigest() for p in paths]
+    assert mio.hash_all(mio.file_sha256, []) == []

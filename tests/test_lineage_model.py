@@ -11,7 +11,8 @@ import pytest
 
 from mlprep.errors import ManifestError
 from mlprep.lineage.model import Manifest, load_manifest, parse_json, sidecar_path
-from mlprep.lineage.verify import verify
+import mlprep.lineage.verify as verify_module
+from mlprep.lineage.verify import verify, verify_all
 from mlprep.runner import Output, StepRun, open_input
 
 
@@ -80,6 +81,26 @@ def test_verify_flags_a_changed_byte_in_an_ancestor(chain: Path) -> None:
     raw.write_bytes(bytes(data))
     statuses = {Path(c.path).name: c.status for c in verify(chain / "a" / "b" / "two.parquet", root=chain)}
     assert statuses == {"two.parquet": "ok", "one.parquet": "ok", "raw.parquet": "modified"}
+
+
+def test_verify_all_hashes_each_shared_ancestor_once_and_reports_it_per_target(chain: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    _convert(chain / "a" / "one.parquet", chain / "a" / "three.parquet")  # a sibling of b/two, same ancestors
+    hashed: list[str] = []
+    real = verify_module.path_sha256
+
+    def counting(path: Path) -> str:
+        hashed.append(Path(path).name)
+        return real(path)
+
+    monkeypatch.setattr(verify_module, "path_sha256", counting)
+    (chain / "raw.parquet").write_bytes(b"changed")
+    checks = verify_all([chain / "a" / "b" / "two.parquet", chain / "a" / "three.parquet"], root=chain)
+    assert sorted(hashed) == ["one.parquet", "raw.parquet", "three.parquet", "two.parquet"]
+    assert [(Path(c.path).name, c.status) for c in checks] == [
+        ("two.parquet", "ok"), ("one.parquet", "ok"), ("raw.parquet", "modified"),
+        ("three.parquet", "ok"), ("one.parquet", "ok"), ("raw.parquet", "modified"),
+    ]
+    assert checks[:3] == verify(chain / "a" / "b" / "two.parquet", root=chain)
 
 
 @pytest.mark.parametrize(

@@ -144,13 +144,13 @@ def verify(
     from rich.table import Table
 
     from mlprep.cli import console
-    from mlprep.lineage.verify import FAILING, verify as verify_lineage
+    from mlprep.lineage.verify import FAILING, verify_all
 
     from mlprep.errors import UsageError
 
     if root is not None and not Path(root).is_dir():
         raise UsageError(f"--root {root!r} is not a folder; give the folder that holds the files and their ancestors")
-    checks = [c for f in files for c in verify_lineage(f, root=root)]
+    checks = verify_all(files, root=root)
     if as_json:
         console.print_json([asdict(c) for c in checks])
     else:
