@@ -5,6 +5,9 @@ from __future__ import annotations
 import datetime as dt
 import json
 import math
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -15,7 +18,7 @@ from hypothesis import strategies as st
 from scipy import stats
 
 from mlprep.errors import ColumnNotFoundError, InputError, UsageError
-from mlprep.steps.drift import EPSILON, Thresholds, drift, plan_columns, psi
+from mlprep.steps.drift import EPSILON, Thresholds, drift, ks_wasserstein, plan_columns, psi
 
 
 SAMPLE = Path(__file__).resolve().parent.parent / "sample_data" / "transactions.parquet"
@@ -310,3 +313,48 @@ def test_constant_columns() -> None:
     assert moved["severity"] == "alert" and moved["wasserstein"] == 1.0
     assert moved["wasserstein_normed"] is None  # infinite (zero spread on both sides): reported as null
     assert moved["ks_statistic"] == 1.0
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    ref=st.lists(st.integers(-5, 5).map(float), min_size=1, max_size=300),
+    cur=st.lists(st.integers(-6, 6).map(lambda x: x / 2), min_size=1, max_size=300),
+)
+def test_ks_wasserstein_from_a_presorted_reference_is_the_same_to_the_bit(ref: list[float], cur: list[float]) -> None:
+    # the windows of --window reuse one sorted reference; ties across the two sides included
+    reference, current = pl.Series(ref), pl.Series(cur)
+    assert ks_wasserstein(reference, current, reference_sorted=reference.sort()) == ks_wasserstein(reference, current)
+
+
+def test_windowed_drift_matches_each_window_compared_alone() -> None:
+    rng = np.random.default_rng(3)
+    start = dt.datetime(2025, 1, 1)
+    ref = pl.DataFrame({"x": rng.normal(size=3000)})
+    cur = pl.DataFrame({
+        "x": np.concatenate([rng.normal(size=2000), rng.normal(0.5, size=2000)]),
+        "t": [start + dt.timedelta(hours=i) for i in range(4000)],
+    })
+    report = drift(ref.lazy(), cur.lazy(), cols=["x"], time_col="t", window=dt.timedelta(days=30))
+    assert len(report["windows"]) >= 2
+    for window in report["windows"]:
+        lo, hi = (dt.datetime.fromisoformat(window[k]) for k in ("start", "end"))
+        alone = drift(ref.lazy(), cur.lazy().filter((pl.col("t") >= lo) & (pl.col("t") < hi)), cols=["x"])
+        got, want = window["columns"][0], alone["columns"][0]
+        for key in ("ks_statistic", "ks_p_value", "wasserstein", "psi"):
+            assert got[key] == want[key], key
+
+
+def test_ks_wasserstein_is_the_same_to_the_bit_whatever_the_threads() -> None:
+    # a float sum over the sorted stack followed the sort's chunking, which varies run to run
+    script = (
+        "import numpy as np, polars as pl\n"
+        "from mlprep.steps.drift import ks_wasserstein\n"
+        "rng = np.random.default_rng(0)\n"
+        "print(repr(ks_wasserstein(pl.Series(rng.normal(size=1_000_000)), pl.Series(rng.normal(0.01, size=1_000_000)))))\n"
+    )
+    outputs = {
+        subprocess.run([sys.executable, "-c", script], env={**os.environ, "POLARS_MAX_THREADS": threads},
+                       capture_output=True, text=True, check=True).stdout
+        for threads in ("1", "2", "2", "2")
+    }
+    assert len(outputs) == 1, outputs

@@ -474,10 +474,13 @@ def _numeric_column(
     if windowed:
         by_w = _bin_counts(cur_clean.lazy(), breaks, group=_W)
         parts = {int(k[0]): frame["v"] for k, frame in cur_clean.partition_by(_W, as_dict=True).items() if k[0] is not None}
+        ref_sorted = ref_values.sort()  # once for every window (see ks_wasserstein)
         for w, n in cur_rows_by_w.items():
             vals = parts.get(w, ref_values.clear())
             counts = by_w.get(w, [0] * (len(breaks) + 1))
-            windows[w] = _numeric_entry(name, ref_values, ref_missing, ref_rows, ref_counts, vals, n - vals.len(), n, counts, breaks, thresholds)
+            windows[w] = _numeric_entry(
+                name, ref_values, ref_missing, ref_rows, ref_counts, vals, n - vals.len(), n, counts, breaks, thresholds, ref_sorted=ref_sorted
+            )
     return overall, windows
 
 
@@ -509,12 +512,13 @@ def _bin_counts(frame: pl.LazyFrame, breaks: Sequence[float], *, group: str | No
 def _numeric_entry(
     name: str, ref: pl.Series, ref_missing: int, ref_n: int, ref_counts: list[int],
     cur: pl.Series, cur_missing: int, cur_n: int, cur_counts: list[int], breaks: list[float], th: Thresholds,
+    ref_sorted: pl.Series | None = None,
 ) -> dict[str, Any]:
     entry: dict[str, Any] = {"column": name, "kind": "numeric"}
     entry.update(_missing_fields(ref_missing, ref_n, cur_missing, cur_n))
     entry["psi"] = psi(ref_counts, cur_counts)
     if ref.len() and cur.len():
-        d, p, w = ks_wasserstein(ref, cur)
+        d, p, w = ks_wasserstein(ref, cur, reference_sorted=ref_sorted)
         entry["ks_statistic"], entry["ks_p_value"], entry["wasserstein"] = d, p, w
         scale = math.sqrt((float(ref.var(ddof=0)) + float(cur.var(ddof=0))) / 2)  # type: ignore[arg-type]
         entry["wasserstein_normed"] = w / scale if scale > 0 else (0.0 if w == 0 else math.inf)
@@ -533,7 +537,7 @@ def _numeric_entry(
 KS_EXACT_MAX_N = 10_000
 
 
-def ks_wasserstein(reference: pl.Series, current: pl.Series) -> tuple[float, float, float]:
+def ks_wasserstein(reference: pl.Series, current: pl.Series, *, reference_sorted: pl.Series | None = None) -> tuple[float, float, float]:
     """Two-sample KS statistic and p-value and Wasserstein-1 distance from one sorted merge.
 
     Both inputs are non-empty, without nulls or NaNs. The two samples are stacked with integer
@@ -547,32 +551,50 @@ def ks_wasserstein(reference: pl.Series, current: pl.Series) -> tuple[float, flo
     ``kstwo.sf(D, round(n_ref * n_cur / (n_ref + n_cur)))``, which is what ``ks_2samp`` does for
     larger samples.
 
+    ``reference_sorted`` (``reference`` sorted, as Float64) lets many comparisons against one
+    reference (the windows of ``check drift --window``) sort it once: each then sorts only
+    ``current`` and merges the two sorted runs in linear time.
+
     Example
     -------
     >>> d, p, w = ks_wasserstein(pl.Series([0.0, 1.0]), pl.Series([2.0, 3.0]))
     >>> d, w
     (1.0, 2.0)
     """
+    from fractions import Fraction
+
     from scipy import stats
 
     n1, n2 = reference.len(), current.len()
-    stacked = pl.concat([
-        pl.DataFrame({"v": reference.cast(pl.Float64), "w": pl.repeat(n2, n1, dtype=pl.Int64, eager=True)}),
-        pl.DataFrame({"v": current.cast(pl.Float64), "w": pl.repeat(-n1, n2, dtype=pl.Int64, eager=True)}),
-    ])
+    ref_part = pl.DataFrame({"v": reference.cast(pl.Float64) if reference_sorted is None else reference_sorted,
+                             "w": pl.repeat(n2, n1, dtype=pl.Int64, eager=True)})
+    cur_part = pl.DataFrame({"v": current.cast(pl.Float64), "w": pl.repeat(-n1, n2, dtype=pl.Int64, eager=True)})
+    if reference_sorted is None:
+        ordered = pl.concat([ref_part, cur_part]).lazy().sort("v")
+    else:
+        ordered = ref_part.lazy().merge_sorted(cur_part.sort("v").lazy(), key="v")
     nxt = pl.col("v").shift(-1)
+    term = pl.col("c").abs().cast(pl.Float64) * (nxt - pl.col("v"))
+    top = term.max()
+    # Σ term as an exact integer sum of fixed-point values (each term / the largest · 2**62,
+    # rounded): a float sum would follow however the sort happened to chunk its output and
+    # change in the last bits from run to run. The rounding costs at most rows · 2**-63 of the
+    # result, relatively.
     row = (
-        stacked.lazy().sort("v")
+        ordered
         .select(pl.col("v"), pl.col("w").cum_sum().alias("c"))
         .select(
             pl.col("c").filter(nxt.is_null() | (nxt != pl.col("v"))).abs().max().alias("d"),
-            (pl.col("c").abs().cast(pl.Float64) * (nxt - pl.col("v"))).sum().alias("w"),
+            top.alias("top"),
+            (term / pl.when(top > 0).then(top).otherwise(1.0) * 2.0**62).round().cast(pl.Int128).sum().alias("fixed"),
         )
         .collect()
         .row(0)
     )
+    d_max, top_term, fixed = row
+    total = float(Fraction(int(fixed)) * Fraction(top_term) / 2**62) if top_term else 0.0
     scale = float(n1) * float(n2)
-    d, w = int(row[0]) / scale, float(row[1]) / scale
+    d, w = int(d_max) / scale, total / scale
     if max(n1, n2) <= KS_EXACT_MAX_N:
         with warnings.catch_warnings():
             # On heavily tied small samples scipy's exact p-value does not converge and it
