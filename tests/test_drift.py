@@ -358,3 +358,11 @@ def test_ks_wasserstein_is_the_same_to_the_bit_whatever_the_threads() -> None:
         for threads in ("1", "2", "2", "2")
     }
     assert len(outputs) == 1, outputs
+
+
+def test_ks_wasserstein_with_infinite_values_is_infinite_or_nan_not_an_error() -> None:
+    inf = math.inf
+    assert ks_wasserstein(pl.Series([1.0, inf]), pl.Series([1.0, 2.0]))[2] == inf
+    assert ks_wasserstein(pl.Series([-inf, 1.0]), pl.Series([1.0, 2.0]))[2] == inf
+    assert math.isnan(ks_wasserstein(pl.Series([1.0, inf]), pl.Series([1.0, inf]))[2])  # inf - inf
+    assert ks_wasserstein(pl.Series([1.0, 3.0]), pl.Series([1.0, 2.0]))[2] == 0.5

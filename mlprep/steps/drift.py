@@ -575,24 +575,30 @@ def ks_wasserstein(reference: pl.Series, current: pl.Series, *, reference_sorted
         ordered = ref_part.lazy().merge_sorted(cur_part.sort("v").lazy(), key="v")
     nxt = pl.col("v").shift(-1)
     term = pl.col("c").abs().cast(pl.Float64) * (nxt - pl.col("v"))
-    top = term.max()
+    finite = term.filter(term.is_finite())
+    top = finite.max()
     # Σ term as an exact integer sum of fixed-point values (each term / the largest · 2**62,
     # rounded): a float sum would follow however the sort happened to chunk its output and
     # change in the last bits from run to run. The rounding costs at most rows · 2**-63 of the
-    # result, relatively.
+    # result, relatively. ±inf values give an infinite (or NaN) term, as a float sum would.
     row = (
         ordered
         .select(pl.col("v"), pl.col("w").cum_sum().alias("c"))
         .select(
             pl.col("c").filter(nxt.is_null() | (nxt != pl.col("v"))).abs().max().alias("d"),
             top.alias("top"),
-            (term / pl.when(top > 0).then(top).otherwise(1.0) * 2.0**62).round().cast(pl.Int128).sum().alias("fixed"),
+            (finite / pl.when(top > 0).then(top).otherwise(1.0) * 2.0**62).round().cast(pl.Int128).sum().alias("fixed"),
+            term.is_nan().any().alias("nan"),
+            term.is_infinite().any().alias("inf"),
         )
         .collect()
         .row(0)
     )
-    d_max, top_term, fixed = row
-    total = float(Fraction(int(fixed)) * Fraction(top_term) / 2**62) if top_term else 0.0
+    d_max, top_term, fixed, has_nan, has_inf = row
+    if has_nan or has_inf:
+        total = math.nan if has_nan else math.inf
+    else:
+        total = float(Fraction(int(fixed)) * Fraction(top_term) / 2**62) if top_term else 0.0
     scale = float(n1) * float(n2)
     d, w = int(d_max) / scale, total / scale
     if max(n1, n2) <= KS_EXACT_MAX_N:
