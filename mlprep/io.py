@@ -303,7 +303,8 @@ def hash_all(hash_one: Callable[[Path], str], paths: Sequence[Path]) -> list[str
     a step writing three splits, or ``lineage verify`` of a pipeline, waits for the largest file
     rather than for the sum of them.
     """
-    workers = min(len(paths), os.cpu_count() or 1)
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)  # the cores we may use
+    workers = min(len(paths), cores)
     if workers <= 1:
         return [hash_one(p) for p in paths]
     from concurrent.futures import ThreadPoolExecutor
