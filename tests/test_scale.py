@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import warnings
 import math
 
 import numpy as np
@@ -278,3 +279,20 @@ def test_property_fill_and_standardise_matches_sklearn_pipeline(xs: list, strate
     imputer = SimpleImputer(strategy=strategy.replace("-", "_"), fill_value=0.0 if strategy == "constant" else None)
     sk = make_pipeline(imputer, StandardScaler()).fit(_x(frame, ["x"]))
     _close(_scaled(frame, state, ["x"]), sk.transform(_x(frame, ["x"])))
+
+
+@pytest.mark.parametrize("xs", [
+    [0.0, 8.06776662826527e-150],  # found by the property above: the fixed-point scale passed 2**1000
+    [1e-310, 3e-310, 2e-310],  # subnormal
+    [5e-324, 0.0, 1e-323],
+    [1e-200, 2e-200],
+    [1e155, 3e155, -2e155],  # the squares pass the float limit
+    [1e300, -1e300, 5e299],  # so does the variance: inf, a "constant" column for scikit-learn too
+])
+def test_standard_matches_sklearn_at_extreme_magnitudes(xs: list[float]) -> None:
+    frame = pl.DataFrame({"x": xs})
+    state = fit_scale(frame.lazy(), method="standard")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # scikit-learn's own overflow warnings
+        want = StandardScaler().fit_transform(_x(frame, ["x"]))
+    np.testing.assert_allclose(_scaled(frame, state, ["x"]), want, rtol=1e-9, atol=0)

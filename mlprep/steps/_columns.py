@@ -84,10 +84,12 @@ def dtype_map(schema: pl.Schema, cols: Sequence[str]) -> dict[str, str]:
     return {c: str(schema[c]) for c in cols}
 
 
-def _scale_exponent(bound: float) -> int:
-    """k such that ``bound * 2**k`` is below 2**62 (so a sum of 2**64 such integers fits Int128)."""
-    _, exponent = math.frexp(bound)  # bound < 2**exponent
-    return max(-1000, min(1000, 62 - exponent))
+def _times_pow2(expr: pl.Expr, k: int) -> pl.Expr:
+    """``expr · 2**k`` in two exact steps, so that neither constant overflows: ``k`` passes 1023
+    for columns of tiny values (a spread of 1e-150 needs about 2**560 for the mean and, before
+    squaring, the same again)."""
+    first = k // 2
+    return expr * (2.0**first) * (2.0 ** (k - first))
 
 
 #: Rows of the head sample that guesses the range of a column for one-pass moments.
@@ -100,13 +102,17 @@ WINDOW_SLACK = 16
 
 
 def _moment_plan(lo: float, hi: float) -> tuple[float, float, int, int]:
-    """(center, half, k1, k2) for values in [lo, hi]: deviations from the center scaled by 2**k1 fit 62 bits."""
+    """(center, half, k1, k2) for values in [lo, hi]: a deviation ``d`` from the center has
+    ``|d·2**k1| < 2**62`` and ``d²·2**k2 < 2**62``, so a sum of 2**64 of either fits Int128.
+    ``k2`` is even: ``d²·2**k2`` is computed as ``(d·2**(k2/2))²``, which neither underflows
+    nor overflows whatever the magnitude of the data."""
     lo, hi = float(lo), float(hi)
     center = lo / 2 + hi / 2
     half = max(hi - center, center - lo)
     if not half > 0:
         return center, 0.0, 0, 0
-    return center, half, _scale_exponent(half), (_scale_exponent(half * half) if half * half > 0 else 0)
+    _, exponent = math.frexp(half)  # half < 2**exponent
+    return center, half, 62 - exponent, 62 - 2 * exponent
 
 
 def _moment_exprs(name: str, expr: pl.Expr, plan: tuple[float, float, int, int], *, variance: bool, prefix: str = "") -> list[pl.Expr]:
@@ -115,9 +121,9 @@ def _moment_exprs(name: str, expr: pl.Expr, plan: tuple[float, float, int, int],
     if not half > 0:
         return out
     d = expr - center
-    out.append((d * (2.0**k1)).round().cast(pl.Int128, strict=False).sum().alias(f"{prefix}s1:{name}"))
+    out.append(_times_pow2(d, k1).round().cast(pl.Int128, strict=False).sum().alias(f"{prefix}s1:{name}"))
     if variance:
-        out.append((d * d * (2.0**k2)).round().cast(pl.Int128, strict=False).sum().alias(f"{prefix}s2:{name}"))
+        out.append((_times_pow2(d, k2 // 2) ** 2).round().cast(pl.Int128, strict=False).sum().alias(f"{prefix}s2:{name}"))
     return out
 
 
@@ -135,7 +141,10 @@ def _moments_from(row: Mapping[str, Any], name: str, plan: tuple[float, float, i
     var = 0.0
     if variance:
         mean_sq = Fraction(int(row[f"{prefix}s2:{name}"])) / (Fraction(2) ** k2) / n
-        var = float(max(mean_sq - mean_d * mean_d, Fraction(0)))
+        try:
+            var = float(max(mean_sq - mean_d * mean_d, Fraction(0)))
+        except OverflowError:  # values near the float limit: the variance exceeds it, inf as numpy gives
+            var = math.inf
     return (mean, var)
 
 

@@ -125,7 +125,8 @@ def fit_scale(
         n = checks[f"n:{c}"]
         if method == "standard":
             mean, var = moments[c]
-            constant = var <= n * EPS * var + (n * mean * EPS) ** 2
+            bound = n * mean * EPS  # squared by multiplying: inf near the float limit, where ** would raise
+            constant = var <= n * EPS * var + bound * bound
             stats[c] = {"mean": finite(mean, column=c, what="mean", where=where), "scale": 1.0 if constant else float(np.sqrt(var))}
         elif method == "minmax":
             lo = finite(checks[f"min:{c}"], column=c, what="minimum", where=where)
