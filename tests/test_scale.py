@@ -296,3 +296,20 @@ def test_standard_matches_sklearn_at_extreme_magnitudes(xs: list[float]) -> None
         warnings.simplefilter("ignore", RuntimeWarning)  # scikit-learn's own overflow warnings
         want = StandardScaler().fit_transform(_x(frame, ["x"]))
     np.testing.assert_allclose(_scaled(frame, state, ["x"]), want, rtol=1e-9, atol=0)
+
+
+@pytest.mark.parametrize("drop_rows", [None, 0.5])
+def test_impute_and_scale_report_equals_the_two_reports(drop_rows: float | None) -> None:
+    from mlprep.steps.impute import apply_impute, impute_report
+    from mlprep.steps.scale import fit_impute_and_scale, scale_report, scale_report_query
+
+    train = pl.LazyFrame({"a": [1.0, None, 3.0, 4.0], "b": [None, 2, 2, 5], "k": ["x", "y", "z", "w"]})
+    other = pl.LazyFrame({"a": [None, None, float("nan"), 8.0], "b": [1, None, None, None], "k": ["x", "y", "z", "w"]})
+    state = fit_impute_and_scale(train, impute="median", cols=["a", "b"], method="standard")
+    if drop_rows is not None:
+        state["impute"]["drop_rows"] = drop_rows
+    query, finish = scale_report_query(other, state)
+    got = finish(query.collect().row(0, named=True))
+    scaling = {k: v for k, v in state.items() if k != "impute"}
+    assert got == {**scale_report(apply_impute(other, state["impute"]), scaling), "impute": impute_report(other, state["impute"])}
+    assert got["impute"]["missing"] == {"a": 3, "b": 3}

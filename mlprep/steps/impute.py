@@ -13,7 +13,7 @@ the kept rows; the most frequent value is a ``group_by`` count per column.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any, Literal
 
 import polars as pl
@@ -313,11 +313,25 @@ def impute_report_query(frame: pl.LazyFrame, state: Mapping[str, Any], known: Ma
     ``known`` holds aggregates already computed on ``frame`` (by the fit pass); only the others
     are queried, so the caller can run several inputs' queries in one ``collect_all``.
     """
-    schema = frame.collect_schema()
+    exprs, finish = impute_report_parts(frame.collect_schema(), state, known)
+    return (frame.select(exprs) if exprs else None), finish
+
+
+def impute_report_parts(
+    schema: pl.Schema, state: Mapping[str, Any], known: Mapping[str, Any] | None = None, *, source: Callable[[str], str] = str
+) -> tuple[list[pl.Expr], Callable[[Mapping[str, Any]], dict[str, Any]]]:
+    """The aggregates of :func:`impute_report_query` and its ``finish``.
+
+    ``source(column)`` names the column holding the raw values (default: the column itself), so
+    a caller can count missing values on a frame where the columns are already filled and the
+    raw values kept under other names (not with ``drop_rows``, whose count reads the columns).
+    """
+    if source is not str and state.get("drop_rows") is not None:
+        raise ValueError("impute_report_parts: source= cannot be combined with drop_rows")
     nan_missing = bool(state.get("nan_missing", True))
     fill = state["fill"]
     known = known or {}
-    exprs = [missing(c, schema[c], nan_missing=nan_missing).sum().alias(c) for c in fill if c not in known]
+    exprs = [missing(source(c), schema[c], nan_missing=nan_missing).sum().alias(c) for c in fill if c not in known]
     if state.get("drop_rows") is not None and fill:
         exprs.append(_drop_rows_expr(list(fill), schema, float(state["drop_rows"]), nan_missing).sum().alias("\0dropped"))
 
@@ -330,7 +344,7 @@ def impute_report_query(frame: pl.LazyFrame, state: Mapping[str, Any], known: Ma
             report["columns_dropped"] = dict(state["dropped"])
         return report
 
-    return (frame.select(exprs) if exprs else None), finish
+    return exprs, finish
 
 
 def impute(frame: pl.LazyFrame, **options: Any) -> pl.LazyFrame:

@@ -320,7 +320,12 @@ def scale_report_query(frame: pl.LazyFrame, state: Mapping[str, Any], known: Map
     """
     if state.get("impute") is not None:
         return _impute_and_scale_report_query(frame, state, known, where=where)
-    schema = frame.collect_schema()
+    exprs, finish = _scale_report_parts(frame.collect_schema(), state, known, where=where)
+    return (frame.select(exprs) if exprs else None), finish
+
+
+def _scale_report_parts(schema: pl.Schema, state: Mapping[str, Any], known: Mapping[str, Any] | None, *, where: str):
+    """The aggregates of :func:`scale_report_query` (less those ``known``) and its ``finish``."""
     cols = list(state["stats"])
     known = known or {}
     exprs = [e for e in _report_exprs(schema, cols, state["method"]) if e.meta.output_name() not in known]
@@ -337,25 +342,40 @@ def scale_report_query(frame: pl.LazyFrame, state: Mapping[str, Any], known: Map
             report["columns_dropped"] = dict(state["dropped"])
         return report
 
-    return (frame.select(exprs) if exprs else None), finish
+    return exprs, finish
 
 
 def _impute_and_scale_report_query(frame: pl.LazyFrame, state: Mapping[str, Any], known: Mapping[str, Any] | None, *, where: str):
-    """The report of a fused impute + scale: what imputing filled, then the scale checks on the filled frame."""
-    from mlprep.steps.impute import apply_impute, impute_report_query
+    """The report of a fused impute + scale: what imputing filled, then the scale checks on the filled frame.
+
+    One pass over the input: the raw values of the filled columns ride along under private
+    names, so impute's missing counts and scale's checks on the filled values are aggregates of
+    one frame. With ``drop_rows`` the scale checks see fewer rows than impute's counts, so the
+    two are separate queries, side by side.
+    """
+    from mlprep.steps.impute import apply_impute, impute_report_parts, impute_report_query
 
     known = known or {}
     imputation = state["impute"]
-    impute_query, impute_finish = impute_report_query(frame, imputation, known.get("impute"))
     scaling = {k: v for k, v in state.items() if k != "impute"}
-    scale_query, scale_finish = scale_report_query(apply_impute(frame, imputation), scaling, known.get("scale"), where=where)
-    # distinct prefixes keep the two one-row queries apart in one horizontal frame
-    queries = [q.select(pl.all().name.prefix(prefix)) for q, prefix in ((impute_query, "i\0"), (scale_query, "s\0")) if q is not None]
+    # distinct prefixes keep the two reports' aggregates apart in one row
+    if imputation.get("drop_rows") is None:
+        raw = {c: f"\0raw:{c}" for c in imputation["fill"]}
+        filled = apply_impute(frame.with_columns(pl.col(c).alias(name) for c, name in raw.items()), imputation)
+        impute_exprs, impute_finish = impute_report_parts(frame.collect_schema(), imputation, known.get("impute"), source=raw.__getitem__)
+        scale_exprs, scale_finish = _scale_report_parts(filled.collect_schema(), scaling, known.get("scale"), where=where)
+        exprs = [e.name.prefix("i\0") for e in impute_exprs] + [e.name.prefix("s\0") for e in scale_exprs]
+        query = filled.select(exprs) if exprs else None
+    else:
+        impute_query, impute_finish = impute_report_query(frame, imputation, known.get("impute"))
+        scale_query, scale_finish = scale_report_query(apply_impute(frame, imputation), scaling, known.get("scale"), where=where)
+        queries = [q.select(pl.all().name.prefix(prefix)) for q, prefix in ((impute_query, "i\0"), (scale_query, "s\0")) if q is not None]
+        query = pl.concat(queries, how="horizontal") if queries else None
 
     def finish(row: Mapping[str, Any]) -> dict[str, Any]:
         return {**scale_finish(_unprefixed(row, "s\0")), "impute": impute_finish(_unprefixed(row, "i\0"))}
 
-    return (pl.concat(queries, how="horizontal") if queries else None), finish
+    return query, finish
 
 
 def _unprefixed(row: Mapping[str, Any], prefix: str) -> dict[str, Any]:
