@@ -315,7 +315,7 @@ def test_constant_columns() -> None:
     assert moved["ks_statistic"] == 1.0
 
 
-@settings(max_examples=40, deadline=None)
+@settings(max_examples=150, deadline=None)
 @given(
     ref=st.lists(st.integers(-5, 5).map(float), min_size=1, max_size=300),
     cur=st.lists(st.integers(-6, 6).map(lambda x: x / 2), min_size=1, max_size=300),

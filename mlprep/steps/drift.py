@@ -575,30 +575,38 @@ def ks_wasserstein(reference: pl.Series, current: pl.Series, *, reference_sorted
         ordered = ref_part.lazy().merge_sorted(cur_part.sort("v").lazy(), key="v")
     nxt = pl.col("v").shift(-1)
     term = pl.col("c").abs().cast(pl.Float64) * (nxt - pl.col("v"))
-    finite = term.filter(term.is_finite())
+    finite = pl.col("t_finite")
     top = finite.max()
-    # Σ term as an exact integer sum of fixed-point values (each term / the largest · 2**62,
-    # rounded): a float sum would follow however the sort happened to chunk its output and
-    # change in the last bits from run to run. The rounding costs at most rows · 2**-63 of the
-    # result, relatively. ±inf values give an infinite (or NaN) term, as a float sum would.
+    # Σ term as an exact integer sum of fixed-point values: a float sum would follow however the
+    # sort happened to chunk its output and change in the last bits from run to run. Every term
+    # is multiplied by one scalar that brings the largest to about 2**62 (a multiplication, not a
+    # division: polars may divide by a scalar as a multiplication by its reciprocal in some
+    # chunks and not in others), then rounded, a relative 2**-53 of each term at most. Terms
+    # below 2**-900 are first scaled up by 2**200 so that the scalar stays finite. ±inf values
+    # give an infinite (or NaN) term, as a float sum would.
+    pre = pl.when(top < 2.0**-900).then(2.0**200).otherwise(1.0)
+    factor = pl.when(top > 0).then(2.0**62 / (top * pre)).otherwise(1.0)
     row = (
         ordered
         .select(pl.col("v"), pl.col("w").cum_sum().alias("c"))
+        .with_columns(term.alias("t"))
+        .with_columns(pl.when(pl.col("t").is_finite()).then(pl.col("t")).alias("t_finite"))
         .select(
             pl.col("c").filter(nxt.is_null() | (nxt != pl.col("v"))).abs().max().alias("d"),
-            top.alias("top"),
-            (finite / pl.when(top > 0).then(top).otherwise(1.0) * 2.0**62).round().cast(pl.Int128).sum().alias("fixed"),
-            term.is_nan().any().alias("nan"),
-            term.is_infinite().any().alias("inf"),
+            pre.alias("pre"),
+            factor.alias("factor"),
+            (finite * pre * factor).round().cast(pl.Int128).sum().alias("fixed"),
+            pl.col("t").is_nan().any().alias("nan"),
+            pl.col("t").is_infinite().any().alias("inf"),
         )
         .collect()
         .row(0)
     )
-    d_max, top_term, fixed, has_nan, has_inf = row
+    d_max, pre_by, factor_by, fixed, has_nan, has_inf = row
     if has_nan or has_inf:
         total = math.nan if has_nan else math.inf
     else:
-        total = float(Fraction(int(fixed)) * Fraction(top_term) / 2**62) if top_term else 0.0
+        total = float(Fraction(int(fixed or 0)) / (Fraction(pre_by) * Fraction(factor_by)))
     scale = float(n1) * float(n2)
     d, w = int(d_max) / scale, total / scale
     if max(n1, n2) <= KS_EXACT_MAX_N:
