@@ -109,7 +109,7 @@ def _check_new_columns(schema_names: Sequence[str], new: Iterable[str], *, where
             raise InputError(f"{where} already has a column {col!r}, which this sample would add; drop or rename it first")
 
 
-def _check_key_col(names: Sequence[str], key_col: str | None, *, replace: bool, where: str) -> None:
+def _check_key_col(names: Sequence[str], key_col: str | None, *, where: str, replace: bool = False) -> None:
     """``--key-col`` must name a column, and keys rows only: draws with replacement are keyed by draw number."""
     if key_col is None:
         return
@@ -474,8 +474,7 @@ def sample_stratified(frame: "pl.LazyFrame", *, by: Sequence[str], n: int | None
         raise UsageError("--neyman-col applies only to --allocation neyman")
     if min_per_stratum < 0:
         raise UsageError(f"--min-per-stratum must be >= 0, got {min_per_stratum}")
-    if key_col is not None:
-        _require(names, [key_col], where=where, option="--key-col")
+    _check_key_col(names, key_col, where=where)
     if weights:
         _check_new_columns(names, WEIGHT_COLUMNS, where=where)
     aggs = [pl.len().alias("__N")]
@@ -889,8 +888,7 @@ def sample_reservoir(frame: "pl.LazyFrame", *, n: int, seed: int = 0, key_col: s
         raise UsageError(f"batch size must be positive, got {batch_rows}")
     schema = frame.collect_schema()
     names = schema.names()
-    if key_col is not None:
-        _require(names, [key_col], where=where, option="--key-col")
+    _check_key_col(names, key_col, where=where)
     if weights:
         _check_new_columns(names, WEIGHT_COLUMNS, where=where)
     if rows is not None and key_col is None and batch_rows is None:
@@ -954,8 +952,7 @@ def sample_bernoulli(frame: "pl.LazyFrame", *, p: float, seed: int = 0, key_col:
         raise UsageError(f"--p must be a probability in (0, 1], got {p}")
     schema = frame.collect_schema()
     names = schema.names()
-    if key_col is not None:
-        _require(names, [key_col], where=where, option="--key-col")
+    _check_key_col(names, key_col, where=where)
     if weights:
         _check_new_columns(names, WEIGHT_COLUMNS, where=where)
     N = _rows(frame, rows, where=where)
@@ -1133,8 +1130,7 @@ def sample_importance(frame: "pl.LazyFrame", *, n: int | None = None, frac: floa
     names = schema.names()
     if (target_dist is None) == (reference is None):
         raise UsageError("give the target distribution with either --target-dist COL=v:p,... or --reference REF --features a,b")
-    if key_col is not None:
-        _require(names, [key_col], where=where, option="--key-col")
+    _check_key_col(names, key_col, where=where)
     _check_new_columns(names, [IMPORTANCE_COLUMN, *(WEIGHT_COLUMNS if weights else ())], where=where)
     N = _rows(frame, rows, where=where)
     size = sample_size(n, frac, N, where=where, required=False)
