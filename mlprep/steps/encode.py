@@ -182,13 +182,18 @@ def join_lookups(
     return frame, outputs
 
 
+def in_categories(text: "pl.Expr", categories: Sequence[str | None]) -> "pl.Expr":
+    """Whether each value is one of ``categories`` (never null: a null value is in them exactly
+    when ``None`` is one; ``is_in`` alone would give null)."""
+    return text.is_in([v for v in categories if v is not None]).fill_null(None in categories)
+
+
 def unseen_exprs(known: dict[str, list[str | None]]) -> list["pl.Expr"]:
     """One-row aggregates: per column, the rows and distinct values (null included) not in ``known``."""
     exprs = []
     for col, values in known.items():
         text = as_text(col)
-        # is_in gives null for a null value: null is seen exactly when train had it as a category
-        seen = text.is_in([v for v in values if v is not None]).fill_null(None in values)
+        seen = in_categories(text, values)
         exprs += [(~seen).sum().alias(f"unseen_rows:{col}"), text.filter(~seen).n_unique().alias(f"unseen_values:{col}")]
     return exprs
 
@@ -367,7 +372,7 @@ def apply_onehot(frame: "pl.LazyFrame", state: dict[str, Any], *, keep: bool = F
         exprs = []
         for out in enc["outputs"]:
             if out.get("infrequent"):  # none of the frequent categories (null is one only if train had it)
-                expr = ~text.is_in([v for v in frequent if v is not None]).fill_null(None in frequent)
+                expr = ~in_categories(text, frequent)
             elif out["value"] is None:
                 expr = text.is_null()
             else:
