@@ -15,9 +15,8 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from mlprep.memory import own_cgroup  # the same reading of /proc/self/cgroup the package uses for its memory limit
-
-CGROUP_ROOT = Path("/sys/fs/cgroup")
+# the same cgroup root and reading of /proc/self/cgroup the package uses for its memory limit
+from mlprep.memory import CGROUP_ROOT, own_cgroup
 
 
 class MemoryCapError(RuntimeError):
